@@ -1,0 +1,16 @@
+import './methods.js';
+
+export { Tensor, compile, compiled, runFunctionsEagerly, setBackend, getBackend, ConcreteFunction, type CompileOptions, type CompiledFunction } from '../trace/index.js';
+export { Variable } from './variable.js';
+export { KilnError, type DType, type TypedArray } from '../ir/index.js';
+export type { TensorLike, NestedArray } from './convert.js';
+export * from './creation.js';
+export * from './random.js';
+export * from './ops/elementwise.js';
+export * from './ops/reduce.js';
+export * from './ops/shape.js';
+export * from './ops/linalg.js';
+export {
+  softmax, logSoftmax, oneHot, conv2d, maxPool, avgPool, nn, type Padding,
+} from './ops/nn.js';
+export { memory, tidy, dispose, keep, type MemoryInfo } from './memory.js';

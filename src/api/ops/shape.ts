@@ -1,0 +1,78 @@
+import { composite } from '../memory.js';
+import { KilnError, normalizeAxis, shapeString } from '../../ir/index.js';
+import { applyOp, type Tensor } from '../../trace/index.js';
+import { toTensor, type TensorLike } from '../convert.js';
+
+export const reshape = composite(function reshape(x: TensorLike, shape: readonly number[]): Tensor {
+  return applyOp('reshape', [toTensor(x, 'x', 'reshape')], { shape: [...shape] });
+});
+
+export const transpose = composite(function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
+  return applyOp('transpose', [toTensor(x, 'x', 'transpose')], { perm: perm ? [...perm] : null });
+});
+
+export const expandDims = composite(function expandDims(x: TensorLike, axis: number = 0): Tensor {
+  const t = toTensor(x, 'x', 'expandDims');
+  const a = normalizeAxis('expandDims', axis, t.rank + 1);
+  const shape = [...t.shape];
+  shape.splice(a, 0, 1);
+  return reshape(t, shape);
+});
+
+export const squeeze = composite(function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
+  const t = toTensor(x, 'x', 'squeeze');
+  const axes = axis === undefined ? t.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)
+    : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis('squeeze', a, t.rank, t.shape));
+  for (const a of axes) {
+    if (t.shape[a] !== 1) throw new KilnError(`cannot squeeze axis ${a} of shape ${shapeString(t.shape)}: its size is ${t.shape[a]}, not 1`, { op: 'squeeze' });
+  }
+  return reshape(t, t.shape.filter((_, i) => !axes.includes(i)));
+});
+
+export const concat = composite(function concat(tensors: readonly TensorLike[], axis: number = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new KilnError('expects a non-empty list of tensors', { op: 'concat' });
+  const ts = tensors.map((t, i) => toTensor(t, `tensors[${i}]`, 'concat'));
+  return ts.length === 1 ? ts[0]! : applyOp('concat', ts, { axis });
+});
+
+export const stack = composite(function stack(tensors: readonly TensorLike[], axis: number = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new KilnError('expects a non-empty list of tensors', { op: 'stack' });
+  const ts = tensors.map((t, i) => toTensor(t, `tensors[${i}]`, 'stack'));
+  for (const t of ts) {
+    if (t.shape.join() !== ts[0]!.shape.join()) throw new KilnError(`tensors must all have one shape, got ${ts.map((u) => shapeString(u.shape)).join(', ')}`, { op: 'stack' });
+  }
+  const a = normalizeAxis('stack', axis, ts[0]!.rank + 1);
+  return concat(ts.map((t) => expandDims(t, a)), a);
+});
+
+export const unstack = composite(function unstack(x: TensorLike, axis: number = 0): Tensor[] {
+  const t = toTensor(x, 'x', 'unstack');
+  const a = normalizeAxis('unstack', axis, t.rank, t.shape);
+  return Array.from({ length: t.shape[a]! }, (_, i) => {
+    const begin = t.shape.map((_, d) => (d === a ? i : 0));
+    const size = t.shape.map((s, d) => (d === a ? 1 : s));
+    return squeeze(slice(t, begin, size), [a]);
+  });
+});
+
+export const slice = composite(function slice(x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
+  return applyOp('slice', [toTensor(x, 'x', 'slice')], { begin: typeof begin === 'number' ? [begin] : [...begin], size: size === undefined ? null : typeof size === 'number' ? [size] : [...size] });
+});
+
+export const gather = composite(function gather(x: TensorLike, indices: TensorLike, axis: number = 0): Tensor {
+  return applyOp('gather', [toTensor(x, 'x', 'gather'), toTensor(indices, 'indices', 'gather', 'int32')], { axis });
+});
+
+export const tile = composite(function tile(x: TensorLike, reps: readonly number[]): Tensor {
+  return applyOp('tile', [toTensor(x, 'x', 'tile')], { reps: [...reps] });
+});
+
+export const pad = composite(function pad(x: TensorLike, paddings: readonly (readonly [number, number] | readonly number[])[], constantValue: number = 0): Tensor {
+  return applyOp('pad', [toTensor(x, 'x', 'pad')], { paddings: paddings.map((p) => [...p]), constantValue });
+});
+
+export const broadcastTo = composite(function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
+  const t = toTensor(x, 'x', 'broadcastTo');
+  if (t.shape.join() === shape.join()) return t;
+  return applyOp('broadcastTo', [t], { shape: [...shape] });
+});

@@ -1,0 +1,5 @@
+export * from './kernel.js';
+export * from './affine.js';
+export * from './lower.js';
+export * from './program.js';
+export * from './js.js';

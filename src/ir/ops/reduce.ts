@@ -1,0 +1,116 @@
+import { KilnError } from '../error.js';
+
+import type { Attrs, OpDef, ReduceOp } from '../op-def.js';
+import { normalizeAxes, normalizeAxis, type TensorType } from '../tensor-type.js';
+import { evalByCoords, forEachCoord, at } from './host-loops.js';
+
+/** Output shape of reducing `axes`; reduced dims stay as 1 with keepDims. */
+export function reducedShape(shape: readonly number[], axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepDims) out.push(1);
+  });
+  return out;
+}
+
+/** Input coordinates from output coordinates and the inner (reduced) ones. */
+export function reduceInputCoords<T>(rank: number, axes: readonly number[], keepDims: boolean, outer: readonly T[], inner: readonly T[]): T[] {
+  const coords: T[] = [];
+  let o = 0;
+  for (let d = 0; d < rank; d++) {
+    const r = axes.indexOf(d);
+    if (r >= 0) { coords.push(inner[r]!); if (keepDims) o++; } else coords.push(outer[o++]!);
+  }
+  return coords;
+}
+
+const INIT: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity, argmax: -Infinity, argmin: Infinity };
+
+function combine(op: ReduceOp, a: number, b: number): number {
+  switch (op) {
+    case 'sum': return a + b;
+    case 'prod': return a * b;
+    case 'max': case 'argmax': return Number.isNaN(b) || b > a ? b : a;
+    case 'min': case 'argmin': return Number.isNaN(b) || b < a ? b : a;
+  }
+}
+
+function reduction(name: string, op: Exclude<ReduceOp, 'argmax' | 'argmin'>): OpDef {
+  return {
+    name, kind: 'reduce', arity: 1,
+    normalize([x], attrs) {
+      return { axes: normalizeAxes(name, attrs.axes as number[] | number | undefined, x!.shape.length, x!.shape), keepDims: attrs.keepDims === true };
+    },
+    infer([x], attrs) {
+      if (x!.dtype === 'bool') throw new KilnError(`expects a float32 or int32 input, got bool`, { op: name });
+      return { shape: reducedShape(x!.shape, attrs.axes as number[], attrs.keepDims === true), dtype: x!.dtype };
+    },
+    evaluate([x], attrs, out) {
+      const axes = attrs.axes as number[];
+      const keep = attrs.keepDims === true;
+      const innerShape = axes.map((a) => x!.type.shape[a]!);
+      return evalByCoords([x!], out, (c) => {
+        let acc = INIT[op];
+        forEachCoord(innerShape, (inner) => { acc = combine(op, acc, at(x!, reduceInputCoords(x!.type.shape.length, axes, keep, c, inner))); });
+        return acc;
+      });
+    },
+    reduce([x], attrs) {
+      const axes = attrs.axes as number[];
+      const keep = attrs.keepDims === true;
+      return {
+        op,
+        innerShape: axes.map((a) => x!.shape[a]!),
+        body: (ctx) => ctx.load(0, reduceInputCoords(x!.shape.length, axes, keep, ctx.coords, ctx.inner)),
+      };
+    },
+  };
+}
+
+function argReduction(name: string, op: 'argmax' | 'argmin'): OpDef {
+  const axisOf = (x: TensorType, attrs: Attrs) => normalizeAxis(name, (attrs.axis as number | undefined) ?? 0, x.shape.length, x.shape);
+  return {
+    name, kind: 'reduce', arity: 1,
+    normalize([x], attrs) {
+      if (x!.shape.length === 0) throw new KilnError(`expects a tensor of rank >= 1, got a scalar`, { op: name });
+      return { axis: axisOf(x!, attrs) };
+    },
+    infer([x], attrs) {
+      if (x!.dtype === 'bool') throw new KilnError(`expects a float32 or int32 input, got bool`, { op: name });
+      if (x!.shape.length === 0) throw new KilnError(`expects a tensor of rank >= 1, got a scalar`, { op: name });
+      return { shape: reducedShape(x!.shape, [axisOf(x!, attrs)], false), dtype: 'int32' };
+    },
+    evaluate([x], attrs, out) {
+      const axis = attrs.axis as number;
+      const n = x!.type.shape[axis]!;
+      return evalByCoords([x!], out, (c) => {
+        let best = INIT[op];
+        let bestIndex = 0;
+        for (let i = 0; i < n; i++) {
+          const v = at(x!, reduceInputCoords(x!.type.shape.length, [axis], false, c, [i]));
+          if (combine(op, best, v) !== best && !(Number.isNaN(best))) { best = v; bestIndex = i; }
+        }
+        return bestIndex;
+      });
+    },
+    reduce([x], attrs) {
+      const axis = attrs.axis as number;
+      return {
+        op,
+        innerShape: [x!.shape[axis]!],
+        body: (ctx) => ctx.load(0, reduceInputCoords(x!.shape.length, [axis], false, ctx.coords, ctx.inner)),
+      };
+    },
+  };
+}
+
+export const reduceOps: OpDef[] = [
+  reduction('sum', 'sum'),
+  reduction('prod', 'prod'),
+  reduction('max', 'max'),
+  reduction('min', 'min'),
+  argReduction('argMax', 'argmax'),
+  argReduction('argMin', 'argmin'),
+];
+

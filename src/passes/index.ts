@@ -1,0 +1,4 @@
+export * from './pass.js';
+export * from './dce.js';
+export * from './partition.js';
+export * from './pass-manager.js';

@@ -1,0 +1,32 @@
+import { verifyGraph, type Graph } from '../ir/index.js';
+import type { Pass } from './pass.js';
+
+export interface PassRecord {
+  readonly name: string;
+  readonly graph: Graph;
+  readonly stats: Readonly<Record<string, number>>;
+  readonly ms: number;
+}
+
+export interface PassManagerOptions {
+  /** Passes by name set to false are skipped. */
+  readonly enabled?: Readonly<Record<string, boolean>>;
+  /** Run the verifier after every pass (KILN_VERIFY=1 turns it on everywhere). */
+  readonly verify?: boolean;
+}
+
+/** Runs passes in order, recording the graph and counters after each. */
+export function runPasses(graph: Graph, passes: readonly Pass[], options: PassManagerOptions = {}): { graph: Graph; records: PassRecord[] } {
+  const verify = options.verify ?? (typeof process !== 'undefined' && process.env?.KILN_VERIFY === '1');
+  const records: PassRecord[] = [];
+  if (verify) verifyGraph(graph);
+  for (const pass of passes) {
+    if (options.enabled?.[pass.name] === false) continue;
+    const t0 = performance.now();
+    const result = pass.run(graph);
+    graph = result.graph;
+    if (verify) verifyGraph(graph);
+    records.push({ name: pass.name, graph, stats: result.stats, ms: performance.now() - t0 });
+  }
+  return { graph, records };
+}

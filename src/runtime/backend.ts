@@ -1,0 +1,36 @@
+import type { Kernel } from '../codegen/index.js';
+import type { DType, TypedArray } from '../ir/index.js';
+
+export type BackendName = 'cpu' | 'wasm' | 'webgpu';
+
+/** A buffer on a backend; opaque outside it. */
+export interface DeviceBuffer {
+  readonly dtype: DType;
+  readonly size: number;
+}
+
+/** A kernel compiled for a backend, with its generated source. */
+export interface CompiledKernel {
+  readonly name: string;
+  readonly language: 'js' | 'wasm' | 'wgsl';
+  readonly source: string;
+}
+
+export interface Launch {
+  readonly kernel: CompiledKernel;
+  readonly inputs: readonly DeviceBuffer[];
+  readonly outputs: readonly DeviceBuffer[];
+}
+
+/** What every backend provides: buffers, kernels, and running a list of launches. */
+export interface Backend {
+  readonly name: BackendName;
+  allocate(dtype: DType, size: number): DeviceBuffer;
+  release(buffer: DeviceBuffer): void;
+  upload(dtype: DType, data: ArrayLike<number>): DeviceBuffer;
+  read(buffer: DeviceBuffer): Promise<TypedArray>;
+  /** Synchronous read-back; backends that cannot (webgpu) throw a KilnError. */
+  readSync(buffer: DeviceBuffer): TypedArray;
+  compile(kernel: Kernel): CompiledKernel;
+  run(launch: Launch): void;
+}

@@ -1,0 +1,78 @@
+import { Graph, KilnError, userLocation, type Attrs, type TensorType, type Value } from '../ir/index.js';
+import type { Executable } from '../runtime/index.js';
+import { currentBackend } from './backends.js';
+import { compileGraph } from './pipeline.js';
+import { Tensor } from './tensor.js';
+import { currentTrace, type TraceState } from './trace-state.js';
+import { Variable, variableSlot } from './variable.js';
+
+/** Called after every eager op (GradientTape records through this). */
+export type OpObserver = (op: string, inputs: readonly Tensor[], attrs: Attrs, output: Tensor) => void;
+export const opObservers = new Set<OpObserver>();
+
+/** Applies a primitive: adds a node to the graph being traced, or runs it eagerly. */
+export function applyOp(op: string, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor {
+  const trace = currentTrace();
+  const out = trace ? applySymbolic(trace, op, inputs, attrs) : applyEager(op, inputs, attrs);
+  if (opObservers.size) for (const observe of opObservers) observe(op, inputs, attrs, out);
+  return out;
+}
+
+/** The Value of a tensor inside a trace: its own, a variable read, or a capture of a concrete tensor. */
+export function valueOf(trace: TraceState, t: Tensor, op: string): Value {
+  if (t.value) {
+    if (t.trace === trace) return t.value;
+    throw new KilnError(`tensor ${t.describe()} was made while tracing '${t.trace?.functionName}' and cannot be used outside that trace; return it from the function instead`, { op });
+  }
+  if (t instanceof Variable) return trace.graph.readVariable(t, userLocation());
+  t.storage(op); // throws for disposed tensors
+  let v = trace.captures.get(t);
+  if (!v) {
+    v = trace.graph.parameter({ shape: t.shape, dtype: t.dtype }, `capture`);
+    trace.captures.set(t, v);
+  }
+  return v;
+}
+
+function applySymbolic(trace: TraceState, op: string, inputs: readonly Tensor[], attrs: Attrs): Tensor {
+  const location = userLocation();
+  const values = inputs.map((t) => valueOf(trace, t, op));
+  const v = trace.graph.add(op, values, attrs, location);
+  return new Tensor(v.type, null, v, trace);
+}
+
+interface EagerEntry {
+  readonly executable: Executable;
+  readonly type: TensorType;
+}
+
+const eagerCache = new Map<string, EagerEntry>();
+
+function attrKey(attrs: Attrs): string {
+  let key = '';
+  for (const k in attrs) {
+    const a = attrs[k];
+    key += `${k}=${a instanceof Tensor ? `@${a.id}` : typeof a === 'object' && a !== null ? JSON.stringify(a) : String(a)};`;
+  }
+  return key;
+}
+
+/** An eager op is a one-node graph, compiled once per (op, attributes, input types). */
+function applyEager(op: string, inputs: readonly Tensor[], attrs: Attrs): Tensor {
+  const backend = currentBackend();
+  let key = `${backend.name}:${op}(${attrKey(attrs)})`;
+  for (const t of inputs) key += `${t.dtype}[${t.shape}]`;
+  let entry = eagerCache.get(key);
+  if (!entry) {
+    for (const t of inputs) if (!(t instanceof Tensor)) throw new KilnError(`expects tensors, got ${typeof t}`, { op });
+    const graph = new Graph(op);
+    const params = inputs.map((t) => graph.parameter({ shape: t.shape, dtype: t.dtype }));
+    const out = graph.add(op, params, attrs);
+    graph.outputs = [out];
+    entry = { executable: compileGraph(graph, backend).executable, type: out.type };
+    eagerCache.set(key, entry);
+  }
+  const storages = inputs.map((t) => t.storage(op));
+  const [storage] = entry.executable.run(storages, variableSlot);
+  return new Tensor(entry.type, { storage: storage! });
+}

@@ -1,0 +1,40 @@
+import type { Graph, Value } from '../ir/index.js';
+import type { Tensor } from './tensor.js';
+
+/** The state of one trace in progress: the graph being built and what it captured. */
+export class TraceState {
+  /** Concrete tensors from outside, bound as extra parameters at every call. */
+  readonly captures = new Map<Tensor, Value>();
+  /** Variables created while tracing (allowed on a function's first trace only). */
+  readonly createdVariables: Tensor[] = [];
+  constructor(
+    readonly graph: Graph,
+    readonly functionName: string,
+    readonly allowVariableCreation: boolean,
+  ) {}
+}
+
+const stack: TraceState[] = [];
+
+export function currentTrace(): TraceState | null {
+  return stack.length ? stack[stack.length - 1]! : null;
+}
+
+export function withTrace<T>(state: TraceState | null, fn: () => T): T {
+  stack.push(state as TraceState);
+  try {
+    return fn();
+  } finally {
+    stack.pop();
+  }
+}
+
+/** Runs `fn` eagerly even inside a trace (variable initializers, like TF's init_scope). */
+export function outsideTraces<T>(fn: () => T): T {
+  const saved = stack.splice(0, stack.length);
+  try {
+    return fn();
+  } finally {
+    stack.push(...saved);
+  }
+}
