@@ -1,5 +1,6 @@
 import { allocArray, castScalar, isDType, KilnError, sizeOf, type DType, type HostTensor, type TypedArray } from '../ir/index.js';
 import { Storage } from '../runtime/index.js';
+import { intListArg } from './args.js';
 import { currentBackend, currentTrace, Tensor } from '../trace/index.js';
 
 /** Anything accepted where a tensor is expected. */
@@ -21,16 +22,19 @@ function inferShape(op: string, values: unknown): number[] {
   const shape: number[] = [];
   let v = values;
   while (Array.isArray(v)) { shape.push(v.length); v = v[0]; }
-  const check = (x: unknown, dim: number): void => {
+  // `path` is where x sits, e.g. [1][0], so the message points at the offending entry.
+  const check = (x: unknown, dim: number, path: string): void => {
+    const ragged = (found: string) => new KilnError(`nested array is ragged: the first entries give shape [${shape.join(',')}], but values${path} ${found}`, { op });
     if (dim === shape.length) {
-      if (Array.isArray(x)) throw new KilnError(`nested array is ragged: expected shape [${shape.join(',')}]`, { op });
-      if (typeof x !== 'number' && typeof x !== 'boolean') throw new KilnError(`expects numbers or booleans, found ${typeof x}`, { op });
+      if (Array.isArray(x)) throw ragged(`is an array of length ${x.length}, not a number`);
+      if (typeof x !== 'number' && typeof x !== 'boolean') throw new KilnError(`expects numbers or booleans, found ${x === null ? 'null' : typeof x} at values${path}`, { op });
       return;
     }
-    if (!Array.isArray(x) || x.length !== shape[dim]) throw new KilnError(`nested array is ragged: expected shape [${shape.join(',')}]`, { op });
-    for (const y of x) check(y, dim + 1);
+    if (!Array.isArray(x)) throw ragged(`is ${typeof x}, not an array of length ${shape[dim]}`);
+    if (x.length !== shape[dim]) throw ragged(`has length ${x.length}, not ${shape[dim]}`);
+    x.forEach((y, i) => check(y, dim + 1, `${path}[${i}]`));
   };
-  check(values, 0);
+  check(values, 0, '');
   return shape;
 }
 
@@ -69,7 +73,7 @@ export function hostTensor(op: string, values: unknown, shape?: readonly number[
   } else {
     throw new KilnError(`expects a tensor, number, boolean, typed array or nested array, got ${values === null ? 'null' : typeof values}`, { op });
   }
-  const finalShape = shape ? [...shape] : inferred;
+  const finalShape = shape === undefined || shape === null ? inferred : intListArg(op, 'shape', shape);
   if (sizeOf(finalShape) !== flat.length) {
     throw new KilnError(`${flat.length} values do not fill shape [${finalShape.join(',')}] (${sizeOf(finalShape)} elements)`, { op });
   }
@@ -84,7 +88,8 @@ export function hostTensor(op: string, values: unknown, shape?: readonly number[
  */
 export function toTensor(x: unknown, name: string, op: string, dtype?: DType): Tensor {
   if (x instanceof Tensor) return x;
-  if (x === undefined || x === null || typeof x === 'string' || typeof x === 'object' && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
+  if (x === undefined) throw new KilnError(`missing argument '${name}' (a tensor, number or nested array)`, { op });
+  if (x === null || typeof x === 'string' || typeof x === 'object' && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
     throw new KilnError(`argument '${name}' must be a tensor, number or nested array, got ${x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x}`, { op });
   }
   return fromHost(hostTensor(op, x, undefined, dtype));
@@ -94,5 +99,11 @@ export function toTensor(x: unknown, name: string, op: string, dtype?: DType): T
 export function toTensorPair(a: unknown, b: unknown, op: string): [Tensor, Tensor] {
   const ta = a instanceof Tensor ? a : null;
   const tb = b instanceof Tensor ? b : null;
-  return [toTensor(a, 'a', op, ta ? undefined : tb?.dtype), toTensor(b, 'b', op, tb ? undefined : ta?.dtype)];
+  const first = toTensor(a, 'a', op, ta ? undefined : tb?.dtype);
+  try {
+    return [first, toTensor(b, 'b', op, tb ? undefined : ta?.dtype)];
+  } catch (e) {
+    if (first !== a) first.dispose(); // a bad `b` leaves nothing allocated
+    throw e;
+  }
 }

@@ -1,12 +1,11 @@
-import { allocArray, KilnError, sizeOf, type DType, type TypedArray } from '../ir/index.js';
+import { allocArray, castScalar, KilnError, sizeOf, type DType, type TypedArray } from '../ir/index.js';
+import { dtypeArg, intListArg, numberArg } from './args.js';
 import { applyOp, Tensor } from '../trace/index.js';
 import { Variable } from './variable.js';
 import { fromHost, hostTensor, toTensor, type NestedArray, type TensorLike } from './convert.js';
 
 function checkShape(op: string, shape: readonly number[]): void {
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new KilnError(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`, { op });
-  }
+  intListArg(op, 'shape', shape);
 }
 
 /** A tensor from nested arrays, a typed array (copied) or a number. */
@@ -32,19 +31,24 @@ export const tensor2d = ranked(2);
 export const tensor3d = ranked(3);
 export const tensor4d = ranked(4);
 
+function filled(op: string, shape: readonly number[], value: number, dtype: DType): Tensor {
+  checkShape(op, shape);
+  const dt = dtypeArg(op, 'dtype', dtype);
+  const data = allocArray(dt, sizeOf(shape));
+  data.fill(castScalar(numberArg(op, 'value', typeof value === 'boolean' ? Number(value) : value), dt));
+  return fromHost({ type: { shape: [...shape], dtype: dt }, data });
+}
+
 export function fill(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
-  checkShape('fill', shape);
-  const data = allocArray(dtype, sizeOf(shape));
-  data.fill(value);
-  return fromHost({ type: { shape: [...shape], dtype }, data });
+  return filled('fill', shape, value, dtype);
 }
 
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return fill(shape, 0, dtype);
+  return filled('zeros', shape, 0, dtype);
 }
 
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return fill(shape, 1, dtype);
+  return filled('ones', shape, 1, dtype);
 }
 
 export function zerosLike(x: TensorLike): Tensor {
@@ -60,9 +64,11 @@ export function onesLike(x: TensorLike): Tensor {
 /** start, start + step, ... up to (not including) stop, as tf.range. */
 export function range(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   if (stop === undefined) { stop = start; start = 0; }
-  if (step === 0) throw new KilnError('step must not be 0', { op: 'range' });
+  numberArg('range', 'start', start);
+  numberArg('range', 'stop', stop);
+  if (numberArg('range', 'step', step) === 0) throw new KilnError('step must not be 0', { op: 'range' });
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const data = allocArray(dtype, n);
+  const data = allocArray(dtypeArg('range', 'dtype', dtype), n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return fromHost({ type: { shape: [n], dtype }, data });
 }
@@ -74,8 +80,12 @@ export function linspace(start: number, stop: number, num: number): Tensor {
 }
 
 export function eye(numRows: number, numColumns: number = numRows, batchShape: readonly number[] = [], dtype: DType = 'float32'): Tensor {
+  if (!Number.isInteger(numRows) || numRows < 0 || !Number.isInteger(numColumns) || numColumns < 0) {
+    throw new KilnError(`numRows and numColumns must be non-negative integers, got ${numRows} and ${numColumns}`, { op: 'eye' });
+  }
+  checkShape('eye', batchShape);
   const size = sizeOf(batchShape);
-  const data = allocArray(dtype, size * numRows * numColumns);
+  const data = allocArray(dtypeArg('eye', 'dtype', dtype), size * numRows * numColumns);
   for (let b = 0; b < size; b++) for (let i = 0; i < Math.min(numRows, numColumns); i++) data[b * numRows * numColumns + i * numColumns + i] = 1;
   return fromHost({ type: { shape: [...batchShape, numRows, numColumns], dtype }, data });
 }

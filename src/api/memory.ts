@@ -1,3 +1,4 @@
+import { KilnError } from '../ir/index.js';
 import { liveStorage } from '../runtime/index.js';
 import { endScope, keep as keepTensor, liveTensors, startScope, Tensor, type Disposable } from '../trace/index.js';
 
@@ -24,7 +25,7 @@ function collect(value: unknown, out: Set<Disposable>): void {
 
 /** Runs `fn` and disposes every tensor it made except those in its result (as tf.tidy). */
 export function tidy<T>(fn: () => T): T {
-  if (typeof fn !== 'function') throw new TypeError('kiln.tidy expects a function');
+  if (typeof fn !== 'function') throw new KilnError(`expects a function, got ${typeof fn}`, { op: 'tidy' });
   startScope();
   let result: T;
   try {

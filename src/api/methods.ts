@@ -74,8 +74,11 @@ function assignValue(v: Variable, value: Tensor): void {
 const variableMethods = {
   assign(this: Variable, value: TensorLike) {
     const t = toTensor(value, 'value', 'assign', this.dtype);
-    assignValue(this, t);
-    if (t !== value) t.dispose();
+    try {
+      assignValue(this, t);
+    } finally {
+      if (t !== value) t.dispose();
+    }
     return this;
   },
   assignAdd(this: Variable, delta: TensorLike) {
@@ -88,6 +91,9 @@ const variableMethods = {
   },
   assignAt(this: Variable, indices: readonly number[], value: TensorLike) {
     tidy(() => {
+      if (!Array.isArray(indices) || indices.some((i) => !Number.isInteger(i))) {
+        throw new KilnError(`argument 'indices' must be an array of integers, got ${JSON.stringify(indices) ?? typeof indices}`, { op: 'assignAt' });
+      }
       if (indices.length > this.rank) throw new KilnError(`${indices.length} indices for a rank-${this.rank} variable`, { op: 'assignAt' });
       const begin = this.shape.map((_, d) => indices[d] ?? 0);
       const block = this.shape.map((s, d) => (d < indices.length ? 1 : s));

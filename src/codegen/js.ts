@@ -56,11 +56,13 @@ function renderReduce(kernel: ReduceKernel): string[] {
   const body = w.render(kernel.body, r + q - 1);
   const update = {
     sum: `acc += ${body};`,
-    prod: `acc *= ${body};`,
+    // int32 products wrap as int32 multiplication does; a float64 product would lose the low bits.
+    prod: kernel.body.dtype === 'int32' ? `acc = Math.imul(acc, ${body});` : `acc *= ${body};`,
     max: `{ const x = ${body}; if (x > acc || x !== x) acc = x; }`,
     min: `{ const x = ${body}; if (x < acc || x !== x) acc = x; }`,
-    argmax: `{ const x = ${body}; if (x > acc) { acc = x; arg = k; } k++; }`,
-    argmin: `{ const x = ${body}; if (x < acc) { acc = x; arg = k; } k++; }`,
+    // NaN wins, at its first position (as max/min propagate it): `acc === acc` until one is met.
+    argmax: `{ const x = ${body}; if (x > acc || (x !== x && acc === acc)) { acc = x; arg = k; } k++; }`,
+    argmin: `{ const x = ${body}; if (x < acc || (x !== x && acc === acc)) { acc = x; arg = k; } k++; }`,
   }[kernel.op];
   const innerLoops = q === 0 ? [...w.take(r - 1), update] : nest(all, r, r + q, w, [...w.take(r + q - 1), update]);
   const epilogueWriter = new JsExprWriter(v, r, arg ? 'arg' : 'acc', EPILOGUE);

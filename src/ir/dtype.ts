@@ -39,7 +39,7 @@ export function dtypeShortName(dtype: DType): string {
 export function castScalar(x: number, dtype: DType): number {
   if (dtype === 'float32') return x; // the array stores it; a float64 reference keeps it exact
   if (dtype === 'int32') return Number.isFinite(x) ? Math.trunc(x) | 0 : 0;
-  return x !== 0 && !Number.isNaN(x) ? 1 : 0;
+  return x !== 0 ? 1 : 0; // NaN is not zero, so true (as TensorFlow's cast)
 }
 
 /** The result dtype of mixing two dtypes in arithmetic (TF.js-style upcasting). */

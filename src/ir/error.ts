@@ -25,19 +25,27 @@ function stripScheme(path: string): string {
   return path.startsWith('file://') ? decodeURIComponent(path.slice(7)) : path;
 }
 
-/** The first stack frame outside kiln and outside node_modules, as `file:line:col`. */
+/**
+ * The first stack frame outside kiln and outside node_modules, as `file:line:col`. It looks 64
+ * frames deep first (this runs for every traced op), and through the whole stack only when
+ * kiln's own frames fill those (a model inside fit inside a compiled step).
+ */
 export function userLocation(): string | undefined {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 64;
-  const stack = new Error().stack;
-  Error.stackTraceLimit = limit;
-  if (!stack) return undefined;
-  for (const line of stack.split('\n').slice(1)) {
-    const m = frameRe.exec(line);
-    if (!m) continue;
-    const file = stripScheme(m[1]!);
-    if (file.startsWith(kilnRoot) || file.includes('/node_modules/') || file.startsWith('node:')) continue;
-    return `${file}:${m[2]}:${m[3]}`;
+  for (const depth of [64, Infinity]) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = depth;
+    const stack = new Error().stack;
+    Error.stackTraceLimit = limit;
+    if (!stack) return undefined;
+    const frames = stack.split('\n').slice(1);
+    for (const line of frames) {
+      const m = frameRe.exec(line);
+      if (!m) continue;
+      const file = stripScheme(m[1]!);
+      if (file.startsWith(kilnRoot) || file.includes('/node_modules/') || file.startsWith('node:')) continue;
+      return `${file}:${m[2]}:${m[3]}`;
+    }
+    if (frames.length < depth) return undefined;
   }
   return undefined;
 }

@@ -9,3 +9,4 @@ export * from './printer.js';
 export * from './verifier.js';
 export * from './evaluate.js';
 export * from './random-bits.js';
+export * from './ops/vjp-helpers.js';

@@ -1,6 +1,7 @@
 import type { HostArray } from './dtype.js';
 import type { Expr } from './expr.js';
 import type { TensorType } from './tensor-type.js';
+import type { Grad } from './ops/vjp-helpers.js';
 
 /** A tensor on the host: what the reference evaluator reads and writes. */
 export interface HostTensor {
@@ -64,10 +65,25 @@ export interface GraphBuilder<V> {
   op(name: string, inputs: readonly V[], attrs?: Attrs): V;
   constant(value: number, dtype?: TensorType['dtype']): V;
   typeOf(v: V): TensorType;
+  /** The source location later nodes should carry (the forward node's, for backward nodes). */
+  at?(location: string | undefined): void;
+}
+
+/** What a VJP rule sees of the node it differentiates. Forward values are made on demand. */
+export interface VjpContext<V> {
+  /** Forward input i. */
+  x(i: number): V;
+  /** The forward output. */
+  y(): V;
+  /** The cotangent of the output. */
+  readonly dy: V;
+  readonly attrs: Attrs;
+  readonly inTypes: readonly TensorType[];
+  readonly outType: TensorType;
 }
 
 /** The vector-Jacobian product of one node: a cotangent per input (null where none flows). */
-export type VjpRule = <V>(b: GraphBuilder<V>, inputs: readonly V[], output: V, dy: V, attrs: Attrs) => (V | null)[];
+export type VjpRule = <V>(g: Grad<V>, ctx: VjpContext<V>) => (V | null)[];
 
 /** Everything about one primitive: its type rule, reference evaluator, lowering and gradient. */
 export interface OpDef {
@@ -84,6 +100,12 @@ export interface OpDef {
   infer(ins: readonly TensorType[], attrs: Attrs): TensorType;
   /** The reference evaluator: plain loops on typed arrays, the oracle for tests. */
   evaluate(ins: readonly HostTensor[], attrs: Attrs, out: TensorType): HostArray;
+  /**
+   * Throws a KilnError for input values the op is undefined on (gather's out-of-range indices).
+   * Eager ops run it when the backend reads back synchronously; compiled graphs do not, so an
+   * unused op pruned by DCE never fails (TF's non-strict execution). `read(i)` gives input i.
+   */
+  checkValues?(read: (input: number) => ArrayLike<number>, ins: readonly TensorType[], attrs: Attrs): void;
   /** Map-kind ops (elementwise, movement, source): one output element. */
   element?(ctx: ElementContext): Expr;
   /** Reduce-kind ops. */

@@ -6,10 +6,13 @@ import { matMulOp } from './ops/matmul.js';
 import { windowOps } from './ops/window.js';
 import { movementOps } from './ops/movement.js';
 import { sourceOps } from './ops/source.js';
+import { windowGradOps } from './ops/window-grad.js';
+import { scatterAddOp } from './ops/scatter.js';
+import { customGradientOp } from './ops/custom.js';
 
 /** The closed set of primitives: one entry each. */
 const registry = new Map<string, OpDef>();
-for (const def of [...unaryOps, ...binaryOps, ...reduceOps, matMulOp, ...windowOps, ...movementOps, ...sourceOps]) {
+for (const def of [...unaryOps, ...binaryOps, ...reduceOps, matMulOp, ...windowOps, ...movementOps, ...sourceOps, ...windowGradOps, scatterAddOp, customGradientOp]) {
   registry.set(def.name, def);
 }
 

@@ -54,7 +54,8 @@ export function broadcastShapes(op: string, shapes: readonly (readonly number[])
 
 /** Normalizes a possibly negative axis against a rank; throws a KilnError when out of range. */
 export function normalizeAxis(op: string, axis: number, rank: number, shape?: readonly number[]): number {
-  if (!Number.isInteger(axis) || axis < -Math.max(rank, 1) || axis >= Math.max(rank, 1)) {
+  if (!Number.isInteger(axis)) throw new KilnError(`axis must be an integer, got ${typeof axis === 'string' ? `'${axis}'` : String(axis)}`, { op });
+  if (axis < -Math.max(rank, 1) || axis >= Math.max(rank, 1)) {
     const of = shape ? ` of a tensor with shape ${shapeString(shape)}` : '';
     throw new KilnError(`axis ${axis} is out of range for rank ${rank}${of}`, { op });
   }
@@ -63,7 +64,8 @@ export function normalizeAxis(op: string, axis: number, rank: number, shape?: re
 
 export function normalizeAxes(op: string, axes: number | readonly number[] | undefined | null, rank: number, shape?: readonly number[]): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
-  const list = typeof axes === 'number' ? [axes] : axes;
+  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new KilnError(`axis must be a number or an array of numbers, got ${typeof axes}`, { op });
+  const list: readonly number[] = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(op, a, rank, shape));
   if (new Set(out).size !== out.length) throw new KilnError(`axes [${list.join(',')}] repeat an axis`, { op });
   return out.sort((a, b) => a - b);

@@ -2,3 +2,4 @@ export * from './pass.js';
 export * from './dce.js';
 export * from './partition.js';
 export * from './pass-manager.js';
+export * from './gradients.js';

@@ -1,4 +1,4 @@
-import { Graph, type Node, type Value } from '../ir/index.js';
+import { getOp, Graph, type Node, type Value } from '../ir/index.js';
 
 /** A named rewrite of the graph: pure, `Graph -> Graph`, with counters of what it did. */
 export interface Pass {
@@ -23,7 +23,12 @@ export function rebuild(
   const out = new Graph(graph.name);
   const map = new Map<Value, Value>();
   for (const node of graph.nodes) {
-    const inputs = node.inputs.map((v) => map.get(v) ?? fail(v));
+    // A node that reads a dropped value is dead too (unused ops on constants), unless it has an effect.
+    const inputs = node.inputs.map((v) => map.get(v));
+    if (!inputs.every((v) => v !== undefined)) {
+      if (getOp(node.op).stateful) fail(node.inputs[inputs.indexOf(undefined)]!);
+      continue;
+    }
     const replaced = rewrite(node, inputs, out);
     if (replaced === null) continue;
     map.set(node.output, replaced ?? out.copyNode(node, inputs));

@@ -1,4 +1,4 @@
-import { Graph, KilnError, userLocation, type Attrs, type TensorType, type Value } from '../ir/index.js';
+import { getOp, Graph, KilnError, userLocation, type Attrs, type OpDef, type TensorType, type Value } from '../ir/index.js';
 import type { Executable } from '../runtime/index.js';
 import { currentBackend } from './backends.js';
 import { compileGraph } from './pipeline.js';
@@ -44,6 +44,8 @@ function applySymbolic(trace: TraceState, op: string, inputs: readonly Tensor[],
 interface EagerEntry {
   readonly executable: Executable;
   readonly type: TensorType;
+  /** The op's value check with its normalized attributes, when it has one. */
+  readonly checkValues: ((read: (input: number) => ArrayLike<number>) => void) | null;
 }
 
 const eagerCache = new Map<string, EagerEntry>();
@@ -69,10 +71,16 @@ function applyEager(op: string, inputs: readonly Tensor[], attrs: Attrs): Tensor
     const params = inputs.map((t) => graph.parameter({ shape: t.shape, dtype: t.dtype }));
     const out = graph.add(op, params, attrs);
     graph.outputs = [out];
-    entry = { executable: compileGraph(graph, backend).executable, type: out.type };
+    const def: OpDef = getOp(op);
+    const check = def.checkValues?.bind(def);
+    const types = params.map((p) => p.type);
+    const checkValues = check ? (read: (input: number) => ArrayLike<number>) => check(read, types, out.node.attrs) : null;
+    entry = { executable: compileGraph(graph, backend).executable, type: out.type, checkValues };
     eagerCache.set(key, entry);
   }
   const storages = inputs.map((t) => t.storage(op));
+  // Only where reading back is cheap and synchronous; WebGPU skips it, as TF's GPU kernels do.
+  if (entry.checkValues && backend.name !== 'webgpu') entry.checkValues((i) => storages[i]!.backend.readSync(storages[i]!.buffer));
   const [storage] = entry.executable.run(storages, variableSlot);
   return new Tensor(entry.type, { storage: storage! });
 }

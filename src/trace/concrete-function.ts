@@ -78,7 +78,8 @@ export class ConcreteFunction {
   call(...args: unknown[]): unknown {
     const key = signatureKey(args);
     if (key !== this.signature) {
-      throw new KilnError(`concrete function '${this.name}' was traced for ${this.signature} and cannot be called with ${key}`, { op: this.name });
+      const got = `${args.length} argument${args.length === 1 ? '' : 's'}`;
+      throw new KilnError(`concrete function '${this.name}' was traced for arguments ${this.signature} and cannot be called with ${got} ${key}`, { op: this.name });
     }
     return this.run(tensorLeaves(args));
   }

@@ -27,21 +27,52 @@ const RETRACE_WINDOW = 10;
 const RETRACE_THRESHOLD = 5;
 const MAX_RETRACE_WARNINGS = 2;
 
+/**
+ * Warns when at least 5 of the last 10 calls traced, at most twice. There is one per JS
+ * function, shared by every `compile` of it and every instance of a decorated method (as
+ * tf.function keys its detector by the Python function), so compiling anew in a loop is caught.
+ */
+class FrequentTracingDetector {
+  private recent: boolean[] = [];
+  private warnings = 0;
+
+  note(traced: boolean, name: string): void {
+    this.recent.push(traced);
+    if (this.recent.length > RETRACE_WINDOW) this.recent.shift();
+    const traces = this.recent.filter(Boolean).length;
+    if (traced && traces >= RETRACE_THRESHOLD && this.warnings < MAX_RETRACE_WARNINGS) {
+      this.warnings++;
+      console.warn(`kiln: ${traces} of the last ${this.recent.length} calls to compiled function '${name}' triggered a retrace, which is expensive. ` +
+        `Likely causes: calling it with JS numbers or new shapes that change each call (pass tensors instead), or compiling it anew in a loop.`);
+    }
+  }
+}
+
+const detectors = new WeakMap<object, FrequentTracingDetector>();
+
+function detectorFor(fn: object): FrequentTracingDetector {
+  let d = detectors.get(fn);
+  if (!d) { d = new FrequentTracingDetector(); detectors.set(fn, d); }
+  return d;
+}
+
 /** The trace cache of one compiled function. */
 export class TraceCache<A extends unknown[], R> {
   readonly concreteFunctions = new Map<string, ConcreteFunction>();
   traceCount = 0;
-  private recent: boolean[] = [];
-  private warnings = 0;
+  private readonly detector: FrequentTracingDetector;
 
-  constructor(private readonly fn: (...args: A) => R, readonly name: string, private readonly options: CompileOptions) {}
+  /** `source`: the user's function, which keys the retrace detector (default `fn`). */
+  constructor(private readonly fn: (...args: A) => R, readonly name: string, private readonly options: CompileOptions, source: object = fn) {
+    this.detector = detectorFor(source);
+  }
 
   call(args: A): R {
     // Inside another trace, a compiled function is inlined into the caller's graph.
     if (eagerly || currentTrace()) return this.fn(...args);
     const key = signatureKey(args);
     let cf = this.concreteFunctions.get(key);
-    this.noteCall(!cf);
+    this.detector.note(!cf, this.name);
     if (!cf) cf = this.trace(args, key);
     return cf.run(tensorLeaves(args)) as R;
   }
@@ -51,22 +82,11 @@ export class TraceCache<A extends unknown[], R> {
     return this.concreteFunctions.get(key) ?? this.trace(args, key);
   }
 
-  private noteCall(traced: boolean): void {
-    this.recent.push(traced);
-    if (this.recent.length > RETRACE_WINDOW) this.recent.shift();
-    const traces = this.recent.filter(Boolean).length;
-    if (traced && traces >= RETRACE_THRESHOLD && this.warnings < MAX_RETRACE_WARNINGS) {
-      this.warnings++;
-      console.warn(`kiln: ${traces} of the last ${this.recent.length} calls to compiled function '${this.name}' triggered a retrace, which is expensive. ` +
-        `Likely causes: calling it with JS numbers or new shapes that change each call (pass tensors instead), or compiling it anew in a loop.`);
-    }
-  }
-
   private trace(args: A, key: string): ConcreteFunction {
     const first = this.traceCount === 0;
-    let state = this.traceOnce(args, first);
+    let state = this.traceOnce(args, first, false);
     // As in tf.function: a first trace that created variables is traced again without creating them.
-    if (state.state.createdVariables.length > 0) state = this.traceOnce(args, false);
+    if (state.state.createdVariables.length > 0) state = this.traceOnce(args, false, true);
     const { state: trace, template } = state;
     const compiled = compileGraph(trace.graph, currentBackend(), this.options);
     const captures = [...trace.captures.keys()].map((t) => t.storage(this.name).retain());
@@ -76,9 +96,9 @@ export class TraceCache<A extends unknown[], R> {
     return cf;
   }
 
-  private traceOnce(args: A, allowVariableCreation: boolean): { state: TraceState; template: unknown } {
+  private traceOnce(args: A, allowVariableCreation: boolean, liftingRetrace: boolean): { state: TraceState; template: unknown } {
     const graph = new Graph(this.name);
-    const state = new TraceState(graph, this.name, allowVariableCreation);
+    const state = new TraceState(graph, this.name, allowVariableCreation, liftingRetrace);
     const template = withTrace(state, () => {
       const symbolic = replaceTensors(args, (t) => new Tensor(t, null, graph.parameter({ shape: t.shape, dtype: t.dtype }), state)) as A;
       const result = this.fn(...symbolic);
@@ -130,9 +150,12 @@ export function compiled<This extends object, A extends unknown[], R>(
   const perInstance = new WeakMap<This, TraceCache<A, R>>();
   const name = String(context.name);
   return function (this: This, ...args: A): R {
+    if (typeof this !== 'object' || this === null) {
+      throw new KilnError(`compiled method '${name}' was called without an instance; call it as obj.${name}(...) or bind it`, { op: 'compile' });
+    }
     let cache = perInstance.get(this);
     if (!cache) {
-      cache = new TraceCache<A, R>((...a: A) => method.apply(this, a), name, {});
+      cache = new TraceCache<A, R>((...a: A) => method.apply(this, a), name, {}, method);
       perInstance.set(this, cache);
     }
     return cache.call(args);

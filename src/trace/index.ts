@@ -9,3 +9,6 @@ export * from './variable.js';
 export * from './signature.js';
 export * from './concrete-function.js';
 export * from './function.js';
+export * from './tape.js';
+export * from './gradient.js';
+export * from './custom-gradient.js';

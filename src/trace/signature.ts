@@ -11,9 +11,20 @@ function identity(o: object): number {
 }
 
 /**
+ * The method by which an object supplies its own trace-cache key, like TF's `__tf_tracing_type__`:
+ * `[kiln.tracingKey]() { return ['Fruit', this.kind]; }`. Objects whose keys are equal (as
+ * arguments would be) share one trace, so they must be interchangeable for the function.
+ */
+export const tracingKey: unique symbol = Symbol.for('kiln.tracingKey');
+
+export interface TracingKeyed {
+  [tracingKey](): unknown;
+}
+
+/**
  * The trace-cache key of a call's arguments: tensors by dtype and shape, variables by identity,
- * JS primitives by value, arrays element by element, plain objects by sorted keys, and any
- * other object by identity (as tf.function does).
+ * JS primitives by value, arrays element by element, plain objects by sorted keys, objects
+ * with a `tracingKey` method by its result, and any other object by identity (as tf.function does).
  */
 export function signatureKey(value: unknown): string {
   if (value instanceof Variable) return `V${value.id}`;
@@ -27,6 +38,8 @@ export function signatureKey(value: unknown): string {
     case 'symbol': case 'function': return `o${identity(value as object)}`;
   }
   if (value === null) return 'null';
+  const own = (value as Partial<TracingKeyed>)[tracingKey];
+  if (typeof own === 'function') return `K${signatureKey(own.call(value))}`;
   if (Array.isArray(value)) return `[${value.map(signatureKey).join(',')}]`;
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {

@@ -57,7 +57,8 @@ export class Tensor {
   storage(op: string): Storage {
     if (this.disposed) throw new KilnError(`tensor ${this.describe()} was disposed and cannot be used`, { op });
     if (!this.slot) {
-      throw new KilnError(`tensor ${this.describe()} is symbolic (made while tracing a compiled function) and has no value outside it; return it from the function instead`, { op });
+      const fn = this.trace ? `compiled function '${this.trace.functionName}'` : 'a compiled function';
+      throw new KilnError(`tensor ${this.describe()} is symbolic (made while tracing ${fn}) and has no value outside it; return it from the function instead`, { op });
     }
     return this.slot.storage;
   }

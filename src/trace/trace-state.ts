@@ -11,6 +11,8 @@ export class TraceState {
     readonly graph: Graph,
     readonly functionName: string,
     readonly allowVariableCreation: boolean,
+    /** This trace repeats a first trace that created variables, to trace the function without creating them. */
+    readonly liftingRetrace = false,
   ) {}
 }
 
@@ -29,7 +31,10 @@ export function withTrace<T>(state: TraceState | null, fn: () => T): T {
   }
 }
 
-/** Runs `fn` eagerly even inside a trace (variable initializers, like TF's init_scope). */
+/**
+ * Runs `fn` eagerly even inside a trace, like TF's `init_scope` (public as `kiln.initScope`):
+ * its ops and assignments happen once, while tracing, and are not part of the compiled graph.
+ */
 export function outsideTraces<T>(fn: () => T): T {
   const saved = stack.splice(0, stack.length);
   try {

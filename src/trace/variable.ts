@@ -30,7 +30,12 @@ export class Variable extends Tensor implements VariableRef {
   constructor(initial: Tensor, options: VariableOptions = {}) {
     const trace = currentTrace();
     if (trace && !trace.allowVariableCreation) {
-      throw new KilnError(`compiled function '${trace.functionName}' created a variable on a later trace; variables may be created on the first call only (create them outside, or on first use)`, { op: 'Variable' });
+      // tf.function: "only supports singleton tf.Variables created on the first call".
+      const when = trace.liftingRetrace
+        ? `creates a new variable on every call: it created one again when traced a second time (a first trace that creates variables is traced again without them)`
+        : `created a variable while tracing a new input signature`;
+      throw new KilnError(`compiled function '${trace.functionName}' ${when}; variables may be created on the first call only. ` +
+        `Create them outside the function, or on first use only (\`if (v === null) v = new kiln.Variable(...)\`)`, { op: 'Variable' });
     }
     const storage = initialStorage(initial, trace);
     super({ shape: initial.shape, dtype: initial.dtype }, { storage });

@@ -1,21 +1,26 @@
 import { composite } from '../memory.js';
 import type { DType } from '../../ir/index.js';
 import { applyOp, type Tensor } from '../../trace/index.js';
+import { dtypeArg, numberArg } from '../args.js';
 import { toTensor, toTensorPair, type TensorLike } from '../convert.js';
 
-// The hot paths: converted arguments (numbers, arrays) are freed right after the op.
+// The hot paths: converted arguments (numbers, arrays) are freed right after the op, or when it throws.
 const unary = (op: string) => (x: TensorLike): Tensor => {
   const t = toTensor(x, 'x', op);
-  const out = applyOp(op, [t]);
-  if (t !== x) t.dispose();
-  return out;
+  try {
+    return applyOp(op, [t]);
+  } finally {
+    if (t !== x) t.dispose();
+  }
 };
 const binary = (op: string) => (a: TensorLike, b: TensorLike): Tensor => {
   const [ta, tb] = toTensorPair(a, b, op);
-  const out = applyOp(op, [ta, tb]);
-  if (ta !== a) ta.dispose();
-  if (tb !== b) tb.dispose();
-  return out;
+  try {
+    return applyOp(op, [ta, tb]);
+  } finally {
+    if (ta !== a) ta.dispose();
+    if (tb !== b) tb.dispose();
+  }
 };
 
 export const neg = unary('neg');
@@ -59,13 +64,14 @@ export const logicalAnd = binary('logicalAnd');
 export const logicalOr = binary('logicalOr');
 
 export const leakyRelu = composite(function leakyRelu(x: TensorLike, alpha: number = 0.2): Tensor {
-  return applyOp('leakyRelu', [toTensor(x, 'x', 'leakyRelu')], { alpha });
+  const t = toTensor(x, 'x', 'leakyRelu');
+  return applyOp('leakyRelu', [t], { alpha: numberArg('leakyRelu', 'alpha', alpha) });
 });
 
 /** min(max(x, lo), hi), as tf.clipByValue. */
 export const clipByValue = composite(function clipByValue(x: TensorLike, clipValueMin: number, clipValueMax: number): Tensor {
   const t = toTensor(x, 'x', 'clipByValue');
-  return minimum(maximum(t, clipValueMin), clipValueMax);
+  return minimum(maximum(t, numberArg('clipByValue', 'clipValueMin', clipValueMin)), numberArg('clipByValue', 'clipValueMax', clipValueMax));
 });
 
 export const relu6 = composite(function relu6(x: TensorLike): Tensor {
@@ -78,7 +84,8 @@ export const squaredDifference = composite(function squaredDifference(a: TensorL
 
 export const cast = composite(function cast(x: TensorLike, dtype: DType): Tensor {
   const t = toTensor(x, 'x', 'cast');
-  return t.dtype === dtype ? t : applyOp('cast', [t], { dtype });
+  const to = dtypeArg('cast', 'dtype', dtype);
+  return t.dtype === to ? t : applyOp('cast', [t], { dtype: to });
 });
 
 /** Elementwise choice: `a` where `condition` is true, else `b` (all three broadcast). */

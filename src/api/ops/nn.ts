@@ -1,6 +1,7 @@
 import { composite } from '../memory.js';
 import { KilnError, normalizeAxis, shapeString } from '../../ir/index.js';
 import { applyOp, type Tensor } from '../../trace/index.js';
+import { requiredArg } from '../args.js';
 import { hostTensor, fromHost, toTensor, type TensorLike } from '../convert.js';
 import { abs, add, cast, div, equal, exp, log1p, maximum, mul, neg, sub } from './elementwise.js';
 import { logSumExp, max, sum } from './reduce.js';
@@ -23,7 +24,7 @@ export const logSoftmax = composite(function logSoftmax(logits: TensorLike, axis
 export const oneHot = composite(function oneHot(indices: TensorLike, depth: number, onValue: number = 1, offValue: number = 0): Tensor {
   const t = toTensor(indices, 'indices', 'oneHot', 'int32');
   if (t.dtype !== 'int32') throw new KilnError(`indices must be int32, got ${t.dtype}`, { op: 'oneHot' });
-  if (!Number.isInteger(depth) || depth < 1) throw new KilnError(`depth must be a positive integer, got ${depth}`, { op: 'oneHot' });
+  if (!Number.isInteger(requiredArg('oneHot', 'depth', depth)) || depth < 1) throw new KilnError(`depth must be a positive integer, got ${depth}`, { op: 'oneHot' });
   const positions = fromHost(hostTensor('oneHot', Array.from({ length: depth }, (_, i) => i), [depth], 'int32'));
   const hot = cast(equal(expandDims(t, -1), positions), 'float32');
   return onValue === 1 && offValue === 0 ? hot : add(mul(hot, onValue - offValue), offValue);
@@ -32,14 +33,14 @@ export const oneHot = composite(function oneHot(indices: TensorLike, depth: numb
 export type Padding = 'valid' | 'same' | number | readonly (readonly number[])[];
 
 function pair(x: number | readonly number[], name: string, op: string): [number, number] {
-  const p = typeof x === 'number' ? [x, x] : x;
-  if (p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 1)) throw new KilnError(`${name} must be a positive integer or a pair of them, got ${JSON.stringify(x)}`, { op });
+  const p = typeof x === 'number' ? [x, x] : requiredArg(op, name, x);
+  if (!Array.isArray(p) || p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 1)) throw new KilnError(`${name} must be a positive integer or a pair of them, got ${JSON.stringify(x)}`, { op });
   return [p[0]!, p[1]!];
 }
 
 /** Explicit [top, bottom, left, right] padding for TF's 'same'/'valid' or explicit forms. */
 function explicitPads(op: string, pad: Padding, inH: number, inW: number, k: [number, number], s: [number, number], d: [number, number]): number[] {
-  if (pad === 'valid') return [0, 0, 0, 0];
+  if (requiredArg(op, 'pad', pad) === 'valid') return [0, 0, 0, 0];
   if (pad === 'same') {
     const total = (n: number, i: 0 | 1) => Math.max((Math.ceil(n / s[i]) - 1) * s[i] + (k[i] - 1) * d[i] + 1 - n, 0);
     const th = total(inH, 0);

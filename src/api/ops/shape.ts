@@ -1,14 +1,17 @@
 import { composite } from '../memory.js';
 import { KilnError, normalizeAxis, shapeString } from '../../ir/index.js';
 import { applyOp, type Tensor } from '../../trace/index.js';
+import { intListArg, intOrListArg, numberArg, requiredArg } from '../args.js';
 import { toTensor, type TensorLike } from '../convert.js';
 
 export const reshape = composite(function reshape(x: TensorLike, shape: readonly number[]): Tensor {
-  return applyOp('reshape', [toTensor(x, 'x', 'reshape')], { shape: [...shape] });
+  const t = toTensor(x, 'x', 'reshape');
+  return applyOp('reshape', [t], { shape: intListArg('reshape', 'shape', shape, -1) });
 });
 
 export const transpose = composite(function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
-  return applyOp('transpose', [toTensor(x, 'x', 'transpose')], { perm: perm ? [...perm] : null });
+  const t = toTensor(x, 'x', 'transpose');
+  return applyOp('transpose', [t], { perm: perm === undefined || perm === null ? null : intListArg('transpose', 'perm', perm) });
 });
 
 export const expandDims = composite(function expandDims(x: TensorLike, axis: number = 0): Tensor {
@@ -22,7 +25,7 @@ export const expandDims = composite(function expandDims(x: TensorLike, axis: num
 export const squeeze = composite(function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
   const t = toTensor(x, 'x', 'squeeze');
   const axes = axis === undefined ? t.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)
-    : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis('squeeze', a, t.rank, t.shape));
+    : intOrListArg('squeeze', 'axis', axis, -Infinity).map((a) => normalizeAxis('squeeze', a, t.rank, t.shape));
   for (const a of axes) {
     if (t.shape[a] !== 1) throw new KilnError(`cannot squeeze axis ${a} of shape ${shapeString(t.shape)}: its size is ${t.shape[a]}, not 1`, { op: 'squeeze' });
   }
@@ -32,7 +35,8 @@ export const squeeze = composite(function squeeze(x: TensorLike, axis?: number |
 export const concat = composite(function concat(tensors: readonly TensorLike[], axis: number = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new KilnError('expects a non-empty list of tensors', { op: 'concat' });
   const ts = tensors.map((t, i) => toTensor(t, `tensors[${i}]`, 'concat'));
-  return ts.length === 1 ? ts[0]! : applyOp('concat', ts, { axis });
+  if (ts.length === 1) { normalizeAxis('concat', axis, ts[0]!.rank, ts[0]!.shape); return ts[0]!; }
+  return applyOp('concat', ts, { axis });
 });
 
 export const stack = composite(function stack(tensors: readonly TensorLike[], axis: number = 0): Tensor {
@@ -56,7 +60,8 @@ export const unstack = composite(function unstack(x: TensorLike, axis: number = 
 });
 
 export const slice = composite(function slice(x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
-  return applyOp('slice', [toTensor(x, 'x', 'slice')], { begin: typeof begin === 'number' ? [begin] : [...begin], size: size === undefined ? null : typeof size === 'number' ? [size] : [...size] });
+  const t = toTensor(x, 'x', 'slice');
+  return applyOp('slice', [t], { begin: intOrListArg('slice', 'begin', begin, -Infinity), size: size === undefined ? null : intOrListArg('slice', 'size', size, -1) });
 });
 
 export const gather = composite(function gather(x: TensorLike, indices: TensorLike, axis: number = 0): Tensor {
@@ -64,15 +69,20 @@ export const gather = composite(function gather(x: TensorLike, indices: TensorLi
 });
 
 export const tile = composite(function tile(x: TensorLike, reps: readonly number[]): Tensor {
-  return applyOp('tile', [toTensor(x, 'x', 'tile')], { reps: [...reps] });
+  const t = toTensor(x, 'x', 'tile');
+  return applyOp('tile', [t], { reps: intListArg('tile', 'reps', reps) });
 });
 
 export const pad = composite(function pad(x: TensorLike, paddings: readonly (readonly [number, number] | readonly number[])[], constantValue: number = 0): Tensor {
-  return applyOp('pad', [toTensor(x, 'x', 'pad')], { paddings: paddings.map((p) => [...p]), constantValue });
+  const t = toTensor(x, 'x', 'pad');
+  const p = requiredArg('pad', 'paddings', paddings);
+  if (!Array.isArray(p)) throw new KilnError(`argument 'paddings' must be an array of [before, after] pairs, got ${typeof p}`, { op: 'pad' });
+  return applyOp('pad', [t], { paddings: p.map((q, i) => intListArg('pad', `paddings[${i}]`, q)), constantValue: numberArg('pad', 'constantValue', constantValue) });
 });
 
 export const broadcastTo = composite(function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor(x, 'x', 'broadcastTo');
-  if (t.shape.join() === shape.join()) return t;
-  return applyOp('broadcastTo', [t], { shape: [...shape] });
+  const s = intListArg('broadcastTo', 'shape', shape);
+  if (t.shape.join() === s.join()) return t;
+  return applyOp('broadcastTo', [t], { shape: s });
 });

@@ -1,5 +1,5 @@
 import { allocLike, castScalar, type DType, type HostArray } from '../dtype.js';
-import { KilnError } from '../error.js';
+import { KilnError, shapeString } from '../error.js';
 import { broadcastCoords, type Expr } from '../expr.js';
 import type { Attrs, HostTensor, OpDef, VjpRule } from '../op-def.js';
 import { broadcastShapes, sizeOf, stridesOf, type TensorType } from '../tensor-type.js';
@@ -17,14 +17,14 @@ const ACCEPTS: Record<DTypeRule, readonly DType[]> = {
 function checkDtypes(op: string, ins: readonly TensorType[], rule: DTypeRule): void {
   for (const t of ins) {
     if (!ACCEPTS[rule].includes(t.dtype)) {
-      throw new KilnError(`expects ${ACCEPTS[rule].join(' or ')} inputs, got ${ins.map((i) => i.dtype).join(' and ')}`, { op });
+      throw new KilnError(`expects ${ACCEPTS[rule].join(' or ')} inputs, got ${ins.map((i) => `${i.dtype}${shapeString(i.shape)}`).join(' and ')}`, { op });
     }
   }
 }
 
 function checkSameDtype(op: string, ins: readonly TensorType[]): void {
   if (ins.some((t) => t.dtype !== ins[0]!.dtype)) {
-    throw new KilnError(`inputs must have the same dtype, got ${ins.map((t) => t.dtype).join(' and ')}; use cast() to convert`, { op });
+    throw new KilnError(`inputs must have the same dtype, got ${ins.map((t) => `${t.dtype}${shapeString(t.shape)}`).join(' and ')}; use cast() to convert`, { op });
   }
 }
 

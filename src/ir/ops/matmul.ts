@@ -43,6 +43,19 @@ export const matMulOp: OpDef = {
       return s;
     });
   },
+  vjp(g, c) {
+    const ta = c.attrs.transposeA === true;
+    const tb = c.attrs.transposeB === true;
+    const a = c.x(0);
+    const b = c.x(1);
+    const dy = c.dy;
+    const mm = (x: typeof a, y: typeof a, tx: boolean, ty: boolean) => g.op('matMul', [x, y], { transposeA: tx, transposeB: ty });
+    const [da, db] = !ta && !tb ? [mm(dy, b, false, true), mm(a, dy, true, false)]
+      : !ta && tb ? [mm(dy, b, false, false), mm(dy, a, true, false)]
+        : ta && !tb ? [mm(b, dy, false, true), mm(a, dy, false, false)]
+          : [mm(b, dy, true, true), mm(dy, a, true, true)];
+    return [g.unbroadcast(da, c.inTypes[0]!.shape), g.unbroadcast(db, c.inTypes[1]!.shape)];
+  },
   reduce([a, b], attrs, out) {
     const ta = attrs.transposeA === true;
     const tb = attrs.transposeB === true;

@@ -1,3 +1,4 @@
+import { castScalar } from '../dtype.js';
 import { KilnError, shapeString } from '../error.js';
 import { alu, broadcastCoords, flatIndex, int, add, where, type Expr } from '../expr.js';
 import type { OpDef } from '../op-def.js';
@@ -31,6 +32,7 @@ export const reshapeOp = movement({
     }
     return { shape, dtype: x!.dtype };
   },
+  vjp: (g, c) => [g.reshape(c.dy, c.inTypes[0]!.shape)],
   evaluate([x]) { return x!.data.slice(); },
   element: (ctx) => ctx.loadFlat(0, flatIndex(ctx.coords, ctx.out.shape)),
 });
@@ -48,6 +50,11 @@ export const transposeOp = movement({
   },
   infer([x], attrs) {
     return { shape: (attrs.perm as number[]).map((p) => x!.shape[p]!), dtype: x!.dtype };
+  },
+  vjp: (g, c) => {
+    const perm = c.attrs.perm as number[];
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    return [g.op('transpose', [c.dy], { perm: inverse })];
   },
   evaluate([x], attrs, out) {
     const perm = attrs.perm as number[];
@@ -73,6 +80,7 @@ export const broadcastToOp = movement({
     if (!sameShape(out, shape)) throw new KilnError(`cannot broadcast ${shapeString(x!.shape)} to ${shapeString(shape)}`, { op: 'broadcastTo' });
     return { shape, dtype: x!.dtype };
   },
+  vjp: (g, c) => [g.unbroadcast(c.dy, c.inTypes[0]!.shape)],
   evaluate([x], _attrs, out) {
     const offset = out.shape.length - x!.type.shape.length;
     return evalByCoords([x!], out, (c) => at(x!, x!.type.shape.map((d, i) => (d === 1 ? 0 : c[offset + i]!))));
@@ -96,6 +104,12 @@ export const sliceOp = movement({
   infer([x], attrs) {
     return { shape: attrs.size as number[], dtype: x!.dtype };
   },
+  vjp: (g, c) => {
+    const begin = c.attrs.begin as number[];
+    const size = c.attrs.size as number[];
+    const shape = c.inTypes[0]!.shape;
+    return [g.op('pad', [c.dy], { paddings: shape.map((d, i) => [begin[i]!, d - begin[i]! - size[i]!]), constantValue: 0 })];
+  },
   evaluate([x], attrs, out) {
     const begin = attrs.begin as number[];
     return evalByCoords([x!], out, (c) => at(x!, c.map((v, i) => v + begin[i]!)));
@@ -115,6 +129,7 @@ export const padOp = movement({
     }
     return { shape: x!.shape.map((d, i) => d + p[i]![0]! + p[i]![1]!), dtype: x!.dtype };
   },
+  vjp: (g, c) => [g.op('slice', [c.dy], { begin: (c.attrs.paddings as number[][]).map((p) => p[0]!), size: [...c.inTypes[0]!.shape] })],
   evaluate([x], attrs, out) {
     const p = attrs.paddings as number[][];
     const value = (attrs.constantValue as number | undefined) ?? 0;
@@ -134,7 +149,9 @@ export const padOp = movement({
       inside = inside ? alu('and', [inside, ok]) : ok;
     });
     const v = ctx.load(0, inCoords);
-    return inside ? where(inside, v, { k: 'const', value: (ctx.attrs.constantValue as number | undefined) ?? 0, dtype: ctx.out.dtype }) : v;
+    // The pad value as an element of the output's dtype (3 pads a bool tensor with true, 0.5 an int32 one with 0).
+    const value = castScalar((ctx.attrs.constantValue as number | undefined) ?? 0, ctx.out.dtype);
+    return inside ? where(inside, v, { k: 'const', value, dtype: ctx.out.dtype }) : v;
   },
 });
 
@@ -146,6 +163,12 @@ export const tileOp = movement({
       throw new KilnError(`reps [${reps.join(',')}] must have one non-negative integer per axis of ${shapeString(x!.shape)}`, { op: 'tile' });
     }
     return { shape: x!.shape.map((d, i) => d * reps[i]!), dtype: x!.dtype };
+  },
+  vjp: (g, c) => {
+    const shape = c.inTypes[0]!.shape;
+    const reps = c.attrs.reps as number[];
+    const split = g.reshape(c.dy, shape.flatMap((d, i) => [reps[i]!, d]));
+    return [g.reshape(g.sum(split, shape.map((_, i) => 2 * i), false), shape)];
   },
   evaluate([x], _attrs, out) {
     return evalByCoords([x!], out, (c) => at(x!, c.map((v, i) => v % x!.type.shape[i]!)));
@@ -173,6 +196,15 @@ export const concatOp = movement({
     shape[axis] = ins.reduce((s, t) => s + t.shape[axis]!, 0);
     return { shape, dtype: first.dtype };
   },
+  vjp: (g, c) => {
+    const axis = c.attrs.axis as number;
+    let offset = 0;
+    return c.inTypes.map((t) => {
+      const begin = t.shape.map((_, i) => (i === axis ? offset : 0));
+      offset += t.shape[axis]!;
+      return g.op('slice', [c.dy], { begin, size: [...t.shape] });
+    });
+  },
   evaluate(ins, attrs, out) {
     const axis = attrs.axis as number;
     return evalByCoords(ins, out, (c) => {
@@ -197,6 +229,17 @@ export const concatOp = movement({
   },
 });
 
+/** TF's CPU kernel rejects out-of-range indices; kiln does so wherever the indices are on the host. */
+function checkGatherIndices(indices: ArrayLike<number>, shape: readonly number[], axis: number): void {
+  const size = shape[axis]!;
+  for (let i = 0; i < indices.length; i++) {
+    const k = indices[i]!;
+    if (k < 0 || k >= size) {
+      throw new KilnError(`indices[${i}] = ${k} is out of range [0, ${size}) for axis ${axis} of ${shapeString(shape)}`, { op: 'gather' });
+    }
+  }
+}
+
 export const gatherOp = movement({
   name: 'gather', arity: 2,
   normalize([x], attrs) {
@@ -207,7 +250,10 @@ export const gatherOp = movement({
     const axis = attrs.axis as number;
     return { shape: [...x!.shape.slice(0, axis), ...indices!.shape, ...x!.shape.slice(axis + 1)], dtype: x!.dtype };
   },
+  vjp: (g, c) => [g.op('scatterAdd', [c.dy, c.x(1)], { axis: c.attrs.axis as number, size: c.inTypes[0]!.shape[c.attrs.axis as number]! }), null],
+  checkValues: (read, [x], attrs) => checkGatherIndices(read(1), x!.shape, attrs.axis as number),
   evaluate([x, indices], attrs, out) {
+    checkGatherIndices(indices!.data, x!.type.shape, attrs.axis as number);
     const axis = attrs.axis as number;
     const ir = indices!.type.shape.length;
     return evalByCoords([x!, indices!], out, (c) => {

@@ -1,6 +1,8 @@
+import type { DType } from '../dtype.js';
 import { KilnError } from '../error.js';
 
-import type { Attrs, OpDef, ReduceOp } from '../op-def.js';
+import type { Attrs, OpDef, ReduceOp, VjpContext } from '../op-def.js';
+import type { Grad } from './vjp-helpers.js';
 import { normalizeAxes, normalizeAxis, type TensorType } from '../tensor-type.js';
 import { evalByCoords, forEachCoord, at } from './host-loops.js';
 
@@ -27,10 +29,11 @@ export function reduceInputCoords<T>(rank: number, axes: readonly number[], keep
 
 const INIT: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity, argmax: -Infinity, argmin: Infinity };
 
-function combine(op: ReduceOp, a: number, b: number): number {
+/** One accumulation step; int32 products wrap like int32 multiplication (a float64 product would round). */
+function combine(op: ReduceOp, a: number, b: number, dtype: DType = 'float32'): number {
   switch (op) {
     case 'sum': return a + b;
-    case 'prod': return a * b;
+    case 'prod': return dtype === 'int32' ? Math.imul(a, b) : a * b;
     case 'max': case 'argmax': return Number.isNaN(b) || b > a ? b : a;
     case 'min': case 'argmin': return Number.isNaN(b) || b < a ? b : a;
   }
@@ -52,10 +55,11 @@ function reduction(name: string, op: Exclude<ReduceOp, 'argmax' | 'argmin'>): Op
       const innerShape = axes.map((a) => x!.type.shape[a]!);
       return evalByCoords([x!], out, (c) => {
         let acc = INIT[op];
-        forEachCoord(innerShape, (inner) => { acc = combine(op, acc, at(x!, reduceInputCoords(x!.type.shape.length, axes, keep, c, inner))); });
+        forEachCoord(innerShape, (inner) => { acc = combine(op, acc, at(x!, reduceInputCoords(x!.type.shape.length, axes, keep, c, inner)), x!.type.dtype); });
         return acc;
       });
     },
+    vjp: (g, c) => [reductionVjp(op, g, c)],
     reduce([x], attrs) {
       const axes = attrs.axes as number[];
       const keep = attrs.keepDims === true;
@@ -94,6 +98,7 @@ function argReduction(name: string, op: 'argmax' | 'argmin'): OpDef {
         return bestIndex;
       });
     },
+    vjp: () => [null],
     reduce([x], attrs) {
       const axis = attrs.axis as number;
       return {
@@ -103,6 +108,28 @@ function argReduction(name: string, op: 'argmax' | 'argmin'): OpDef {
       };
     },
   };
+}
+
+/** The input cotangent of sum/prod/max/min over `attrs.axes`. */
+function reductionVjp<V>(op: 'sum' | 'prod' | 'max' | 'min', g: Grad<V>, c: VjpContext<V>): V {
+  const shape = c.inTypes[0]!.shape;
+  const axes = c.attrs.axes as number[];
+  const dy = g.unreduce(c.dy, shape, axes);
+  if (op === 'sum') return dy;
+  const x = c.x(0);
+  if (op === 'prod') {
+    // The product of the other elements, exact when some elements are zero.
+    const isZero = g.op('equal', [x, g.c(0)]);
+    const nonZero = g.where(isZero, g.c(1), x);
+    const productOfNonZero = g.unreduce(g.op('prod', [nonZero], { axes, keepDims: true }), shape, axes);
+    const zeros = g.unreduce(g.sum(g.toFloat(isZero), axes, true), shape, axes);
+    const others = g.where(g.op('equal', [zeros, g.c(0)]), g.div(productOfNonZero, nonZero),
+      g.mask(g.op('logicalAnd', [isZero, g.op('equal', [zeros, g.c(1)])]), productOfNonZero));
+    return g.mul(dy, others);
+  }
+  // max/min: the gradient is shared equally among the elements equal to the result.
+  const hit = g.toFloat(g.op('equal', [x, g.unreduce(c.y(), shape, axes)]));
+  return g.div(g.mul(hit, dy), g.unreduce(g.sum(hit, axes, true), shape, axes));
 }
 
 export const reduceOps: OpDef[] = [

@@ -3,7 +3,7 @@ import { KilnError, shapeString } from '../error.js';
 import { alu, constant, flatIndex, int, mul, type Expr } from '../expr.js';
 import type { HostTensor, OpDef, VariableRef } from '../op-def.js';
 import { randomUniform01 } from '../random-bits.js';
-import { sameType, sizeOf, typeString } from '../tensor-type.js';
+import { sameType, sizeOf, type TensorType } from '../tensor-type.js';
 
 /** Ops with no tensor inputs but a seed: parameters, constants, random numbers, variable state. */
 
@@ -85,7 +85,8 @@ export const assignVariableOp: OpDef = {
   infer([value], attrs) {
     const v = attrs.variable as VariableRef;
     if (!sameType(value!, v.type)) {
-      throw new KilnError(`cannot assign a ${typeString(value!)} value to variable '${v.name}' of type ${typeString(v.type)}`, { op: 'assign' });
+      const full = (t: TensorType) => `${t.dtype}${shapeString(t.shape)}`;
+      throw new KilnError(`cannot assign a ${full(value!)} value to variable '${v.name}' of type ${full(v.type)}`, { op: 'assign' });
     }
     return v.type;
   },

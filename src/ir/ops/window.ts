@@ -8,9 +8,9 @@ import { evalByCoords, at } from './host-loops.js';
  * conv2d, maxPool and avgPool on NHWC tensors, as reductions over a window. Padding arrives
  * explicit (`pads: [top, bottom, left, right]`); src/api turns 'same'/'valid' into it.
  */
-interface Window { kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pb: number; pl: number; pr: number }
+export interface Window { kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pb: number; pl: number; pr: number }
 
-function windowOf(attrs: Attrs, kh: number, kw: number): Window {
+export function windowOf(attrs: Attrs, kh: number, kw: number): Window {
   const [sh, sw] = attrs.strides as number[];
   const [dh, dw] = (attrs.dilations as number[] | undefined) ?? [1, 1];
   const [pt, pb, pl, pr] = attrs.pads as number[];
@@ -34,7 +34,7 @@ function outputShape(op: string, x: TensorType, w: Window, channels: number): nu
 }
 
 /** Input row/col of output (o) and window (k) positions, and whether it lies inside the image. */
-function tap(o: Expr, k: Expr, s: number, d: number, p: number, n: number): { pos: Expr; inside: Expr } {
+export function tap(o: Expr, k: Expr, s: number, d: number, p: number, n: number): { pos: Expr; inside: Expr } {
   const pos = add(add(mul(o, int(s)), mul(k, int(d))), int(-p));
   return { pos, inside: alu('and', [alu('ge', [pos, int(0)]), alu('lt', [pos, int(n)])]) };
 }
@@ -64,6 +64,13 @@ export const conv2dOp: OpDef = {
       return s;
     });
   },
+  vjp: (g, c) => {
+    const geometry = { strides: c.attrs.strides!, pads: c.attrs.pads!, dilations: c.attrs.dilations ?? [1, 1] };
+    return [
+      g.op('conv2dBackpropInput', [c.dy, c.x(1)], { ...geometry, inputShape: [...c.inTypes[0]!.shape] }),
+      g.op('conv2dBackpropFilter', [c.x(0), c.dy], { ...geometry, filterShape: [...c.inTypes[1]!.shape] }),
+    ];
+  },
   reduce([x, f], attrs) {
     const [kh, kw, ci] = f!.shape as [number, number, number, number];
     const w = windowOf(attrs, kh, kw);
@@ -82,6 +89,13 @@ export const conv2dOp: OpDef = {
   },
 };
 
+/** How many window positions of output (oh, ow) lie inside the image: the average's divisor (TF excludes padding). */
+export function windowCount(oh: Expr, ow: Expr, w: Window, fh: number, fw: number, H: number, W: number): Expr {
+  const first = (o: Expr, s: number, p: number) => alu('max', [add(mul(o, int(s)), int(-p)), int(0)]);
+  const last = (o: Expr, s: number, p: number, k: number, n: number) => alu('min', [add(mul(o, int(s)), int(k - p)), int(n)]);
+  return mul(alu('sub', [last(oh, w.sh, w.pt, fh, H), first(oh, w.sh, w.pt)]), alu('sub', [last(ow, w.sw, w.pl, fw, W), first(ow, w.sw, w.pl)]));
+}
+
 function pool(name: 'maxPool' | 'avgPool'): OpDef {
   return {
     name, kind: 'reduce', arity: 1,
@@ -89,6 +103,12 @@ function pool(name: 'maxPool' | 'avgPool'): OpDef {
       checkNHWC(name, x!);
       const [fh, fw] = attrs.filterSize as number[];
       return { shape: outputShape(name, x!, windowOf(attrs, fh!, fw!), x!.shape[3]!), dtype: 'float32' };
+    },
+    vjp: (g, c) => {
+      const geometry = { filterSize: c.attrs.filterSize!, strides: c.attrs.strides!, pads: c.attrs.pads! };
+      return [name === 'maxPool'
+        ? g.op('maxPoolGrad', [c.x(0), c.y(), c.dy], geometry)
+        : g.op('avgPoolGrad', [c.dy], { ...geometry, inputShape: [...c.inTypes[0]!.shape] })];
     },
     evaluate([x], attrs, out) {
       const [fh, fw] = attrs.filterSize as [number, number];
@@ -114,12 +134,7 @@ function pool(name: 'maxPool' | 'avgPool'): OpDef {
       const [fh, fw] = attrs.filterSize as [number, number];
       const w = windowOf(attrs, fh, fw);
       const [, H, W] = x!.shape as [number, number, number, number];
-      const rowsCols = (oh: Expr, ow: Expr) => {
-        // Window positions inside the image, for the average's divisor (padding not counted, as in TF).
-        const first = (o: Expr, s: number, p: number) => alu('max', [add(mul(o, int(s)), int(-p)), int(0)]);
-        const last = (o: Expr, s: number, p: number, k: number, n: number) => alu('min', [add(mul(o, int(s)), int(k - p)), int(n)]);
-        return mul(alu('sub', [last(oh, w.sh, w.pt, fh, H), first(oh, w.sh, w.pt)]), alu('sub', [last(ow, w.sw, w.pl, fw, W), first(ow, w.sw, w.pl)]));
-      };
+      const rowsCols = (oh: Expr, ow: Expr) => windowCount(oh, ow, w, fh, fw, H, W);
       return {
         op: name === 'maxPool' ? 'max' : 'sum',
         innerShape: [fh, fw],
