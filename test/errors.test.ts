@@ -87,6 +87,8 @@ describe('bad axis', () => {
     expectKilnError(here(), 'concat', () => kiln.concat([a23], 2), 'axis 2', '[2,3]');
     expectKilnError(here(), 'gather', () => kiln.gather(a23, [0], 2), 'axis 2', '[2,3]');
     expectKilnError(here(), 'squeeze', () => kiln.squeeze(a23, [0]), 'axis 0', '[2,3]');
+    expectKilnError(here(), 'expandDims', () => kiln.expandDims(a23, 3), 'axis 3', '[2,3]');
+    expectKilnError(here(), 'stack', () => kiln.stack([a23, a23], -4), 'axis -4', '[2,3]');
   });
 
   it('an axis of the wrong kind', () => {
@@ -106,6 +108,12 @@ describe('dtype mismatch', () => {
     expectKilnError(here(), 'sqrt', () => kiln.sqrt(i23), 'float32', 'int32[2,3]');
   });
 
+  it('a composite op names itself and the primitive that failed', () => {
+    const i2 = kiln.zeros([2], 'int32');
+    expectKilnError(here(), 'softmax', () => kiln.softmax(i2), 'exp', 'float32', 'int32[2]');
+    expectKilnError(here(), 'squaredDifference', () => kiln.squaredDifference(a23, b45), 'sub', '[2,3]', '[4,5]');
+  });
+
   it('gather with float indices', () => {
     const indices = kiln.tensor([0.5, 1]);
     expectKilnError(here(), 'gather', () => kiln.gather(a23, indices), 'indices', 'int32', 'float32');
@@ -116,6 +124,7 @@ describe('dtype mismatch', () => {
     expectKilnError(here(), 'zeros', () => kiln.zeros([2], 'f64' as kiln.DType), "'f64'");
     expectKilnError(here(), 'cast', () => kiln.cast(a23, 'double' as kiln.DType), "'double'");
     expectKilnError(here(), 'range', () => kiln.range(0, 3, 1, 'float16' as kiln.DType), "'float16'");
+    expectKilnError(here(), 'randomUniform', () => kiln.randomUniform([2], { dtype: 'half' as kiln.DType }), "'half'");
   });
 });
 
@@ -145,6 +154,7 @@ describe('wrong number of arguments', () => {
     expectKilnError(here(), 'conv2d', () => loose(kiln.conv2d)(x, f), "missing argument 'strides'");
     expectKilnError(here(), 'conv2d', () => loose(kiln.conv2d)(x, f, 1), "missing argument 'pad'");
     expectKilnError(here(), 'maxPool', () => loose(kiln.maxPool)(x, 2), "missing argument 'strides'");
+    expectKilnError(here(), 'randomNormal', () => loose(kiln.randomNormal)(), "missing argument 'shape'");
   });
 });
 

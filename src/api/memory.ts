@@ -51,7 +51,21 @@ export function keep<T extends Tensor>(t: T): T {
   return keepTensor(t);
 }
 
-/** Wraps a composite op so its eager intermediates are freed (its result is kept). */
+let compositeDepth = 0;
+
+/**
+ * Wraps a composite op so its eager intermediates are freed (its result is kept). An error from
+ * an op inside it names the op the user called too: `softmax: exp: expects float32 ...`.
+ */
 export function composite<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-  return (...args: A) => tidy(() => fn(...args));
+  return (...args: A) => {
+    compositeDepth++;
+    try {
+      return tidy(() => fn(...args));
+    } catch (e) {
+      throw compositeDepth === 1 && e instanceof KilnError && fn.name ? e.within(fn.name) : e;
+    } finally {
+      compositeDepth--;
+    }
+  };
 }

@@ -1,6 +1,7 @@
 import { composite } from './memory.js';
 import { KilnError, type DType } from '../ir/index.js';
 import { applyOp, currentTrace, outsideTraces, Tensor, Variable } from '../trace/index.js';
+import { dtypeArg, intListArg } from './args.js';
 import { hostTensor, fromHost } from './convert.js';
 import { add, cast, floor, mul } from './ops/elementwise.js';
 
@@ -42,10 +43,7 @@ function seedFor(op: string, seed: number | undefined): Tensor {
 }
 
 function checkShape(op: string, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new KilnError(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`, { op });
-  }
-  return [...shape];
+  return intListArg(op, 'shape', shape);
 }
 
 export const randomNormal = composite(function randomNormal(shape: readonly number[], options: RandomNormalOptions = {}): Tensor {
@@ -59,6 +57,7 @@ export const randomNormal = composite(function randomNormal(shape: readonly numb
 export const randomUniform = composite(function randomUniform(shape: readonly number[], options: RandomUniformOptions = {}): Tensor {
   const s = checkShape('randomUniform', shape);
   const { minval = 0, maxval = 1, dtype = 'float32' } = options;
+  if (dtypeArg('randomUniform', 'dtype', dtype) === 'bool') throw new KilnError(`dtype must be 'float32' or 'int32', got 'bool'`, { op: 'randomUniform' });
   const u = applyOp('randomUniform', [seedFor('randomUniform', options.seed)], { shape: s });
   const scaled = maxval - minval === 1 ? u : mul(u, maxval - minval);
   const shifted = minval === 0 ? scaled : add(scaled, minval);

@@ -140,7 +140,7 @@ function aluJs(op: string, a: string[], dtype: DType, argType: DType): string {
     case 'div': return isInt ? `(Math.floor(${x} / ${y}) | 0)` : `(${x} / ${y})`;
     case 'idiv': return isInt ? `(Math.floor(${x} / ${y}) | 0)` : `Math.floor(${x} / ${y})`;
     case 'mod': return isInt ? `(H.mod(${x}, ${y}) | 0)` : `H.mod(${x}, ${y})`;
-    case 'pow': return isInt ? `(Math.pow(${x}, ${y}) | 0)` : `Math.pow(${x}, ${y})`;
+    case 'pow': return isInt ? `H.ipow(${x}, ${y})` : `Math.pow(${x}, ${y})`;
     case 'max': return `Math.max(${x}, ${y})`;
     case 'min': return `Math.min(${x}, ${y})`;
     case 'lt': return `(${x} < ${y} ? 1 : 0)`;

@@ -6,7 +6,7 @@ import { reduceInit, type Kernel, type ReduceKernel } from './kernel.js';
 /**
  * The `js` renderer: a kernel becomes the body of `function (ins, outs, H)` with one nested
  * loop per domain dimension over typed arrays. `H` holds the few helpers expressions call
- * (round half to even, floor modulo, the counter-based random generator).
+ * (round half to even, floor modulo, wrapping int32 power, the counter-based random generator).
  */
 export function renderJs(kernel: Kernel): string {
   const head = [
@@ -96,7 +96,12 @@ function matchContraction(kernel: ReduceKernel): Contraction | null {
   const ax = toAffine(x.at, rank);
   const by = toAffine(y.at, rank);
   if (!ax || !by) return null;
-  return { a: { input: x.input, ...ax }, b: { input: y.input, ...by } };
+  // A must not move with the output column j, nor B with the row i (sum(a * b) over an axis of
+  // two same-shaped tensors is not a matrix product); operands the other way round swap.
+  const i = rank - 3, j = rank - 2;
+  if (ax.coef[j] === 0 && by.coef[i] === 0) return { a: { input: x.input, ...ax }, b: { input: y.input, ...by } };
+  if (by.coef[j] === 0 && ax.coef[i] === 0) return { a: { input: y.input, ...by }, b: { input: x.input, ...ax } };
+  return null;
 }
 
 /**
@@ -128,7 +133,6 @@ function renderContraction(kernel: ReduceKernel, c: Contraction): string[] {
       'row.fill(0);',
       `for (let kk = 0; kk < ${k}; kk++) {`,
       `  const a = ${A}[aBase + ${v(r - 2)} * ${ai} + kk * ${ak}];`,
-      '  if (a === 0) continue;',
       `  const bRow = bBase + kk * ${bk};`,
       `  for (let j = 0; j < ${n}; j++) row[j] += a * ${B}[bRow + j * ${bj}];`,
       '}',

@@ -17,8 +17,11 @@ export function lowerGroup(root: Node, members: ReadonlySet<Node>, name: string)
     return i;
   };
 
+  // In an epilogue, the reduction's value is its accumulator (the chain is same-shape elementwise).
+  let reducedValue: { node: Node; expr: Expr } | null = null;
   const elementAt = (v: Value, coords: readonly Expr[]): Expr => {
     const node = v.node;
+    if (reducedValue && node === reducedValue.node) return reducedValue.expr;
     if (node.op === 'constant' && sizeOf(v.type.shape) === 1) {
       return { k: 'const', value: (node.attrs.value as HostTensor).data[0]!, dtype: v.type.dtype };
     }
@@ -43,19 +46,22 @@ export function lowerGroup(root: Node, members: ReadonlySet<Node>, name: string)
   const out = root.output.type;
   const domain = out.shape;
   const coords = domainCoords(domain.length);
-  const def = getOp(root.op);
   const outputs = [{ dtype: out.dtype, size: sizeOf(out.shape) }];
-  if (def.reduce) {
-    const spec = def.reduce(root.inputs.map((i) => i.type), root.attrs, out);
+  // At most one reduction per group: the root, or the core of an epilogue chain ending at the root.
+  const core = [...members].find((m) => getOp(m.op).reduce !== undefined);
+  if (core) {
+    const spec = getOp(core.op).reduce!(core.inputs.map((i) => i.type), core.attrs, core.output.type);
     const inner = domainCoords(spec.innerShape.length, domain.length);
-    const ctx = { ...contextFor(root, coords), inner };
+    const ctx = { ...contextFor(core, coords), inner };
     const body = spec.body(ctx);
     const accumulated = acc(spec.op === 'argmax' || spec.op === 'argmin' ? 'int32' : body.dtype);
-    const epilogue = spec.epilogue ? spec.epilogue(accumulated, ctx) : accumulated;
-    const kernel: Kernel = { kind: 'reduce', name, inputs: [], outputs, domain, op: spec.op, inner: spec.innerShape, body, epilogue };
-    return { kernel: { ...kernel, inputs: inputs.map(bufferInfo) }, inputs };
+    const reduced = spec.epilogue ? spec.epilogue(accumulated, ctx) : accumulated;
+    reducedValue = { node: core, expr: reduced };
+    const epilogue = elementAt(root.output, coords);
+    const kernel: Kernel = { kind: 'reduce', name, inputs: inputs.map(bufferInfo), outputs, domain, op: spec.op, inner: spec.innerShape, body, epilogue };
+    return { kernel, inputs };
   }
-  const store = def.element!(contextFor(root, coords));
+  const store = elementAt(root.output, coords);
   return { kernel: { kind: 'map', name, inputs: inputs.map(bufferInfo), outputs, domain, stores: [store] }, inputs };
 }
 

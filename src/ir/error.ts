@@ -6,6 +6,8 @@ export class KilnError extends Error {
   /** The user's `file:line:column` where the failing call was made, when it could be found. */
   readonly location: string | undefined;
   readonly op: string | undefined;
+  /** The message without the op prefix and the location. */
+  readonly detail: string;
 
   constructor(message: string, options: { op?: string; location?: string } = {}) {
     const location = options.location ?? userLocation();
@@ -14,6 +16,13 @@ export class KilnError extends Error {
     this.name = 'KilnError';
     this.op = options.op;
     this.location = location;
+    this.detail = message;
+  }
+
+  /** The same error raised by `op`, which the user called and which failed in this one (`softmax: exp: ...`). */
+  within(op: string): KilnError {
+    if (this.op === op) return this;
+    return new KilnError(this.op ? `${this.op}: ${this.detail}` : this.detail, { op, ...(this.location ? { location: this.location } : {}) });
   }
 }
 

@@ -3,3 +3,4 @@ export * from './dce.js';
 export * from './partition.js';
 export * from './pass-manager.js';
 export * from './gradients.js';
+export * from './fusion.js';

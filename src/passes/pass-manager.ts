@@ -1,9 +1,11 @@
 import { verifyGraph, type Graph } from '../ir/index.js';
 import type { Pass } from './pass.js';
+import type { Partition } from './partition.js';
 
 export interface PassRecord {
   readonly name: string;
   readonly graph: Graph;
+  readonly partition?: readonly Partition[];
   readonly stats: Readonly<Record<string, number>>;
   readonly ms: number;
 }
@@ -26,7 +28,7 @@ export function runPasses(graph: Graph, passes: readonly Pass[], options: PassMa
     const result = pass.run(graph);
     graph = result.graph;
     if (verify) verifyGraph(graph);
-    records.push({ name: pass.name, graph, stats: result.stats, ms: performance.now() - t0 });
+    records.push({ name: pass.name, graph, stats: result.stats, ms: performance.now() - t0, ...(result.partition ? { partition: result.partition } : {}) });
   }
   return { graph, records };
 }

@@ -1,4 +1,5 @@
 import { getOp, Graph, type Node, type Value } from '../ir/index.js';
+import type { Partition } from './partition.js';
 
 /** A named rewrite of the graph: pure, `Graph -> Graph`, with counters of what it did. */
 export interface Pass {
@@ -8,6 +9,8 @@ export interface Pass {
 
 export interface PassResult {
   readonly graph: Graph;
+  /** Set by the fusion pass: the kernel groups of the graph. */
+  readonly partition?: readonly Partition[];
   /** What the pass did, e.g. `{ removed: 3 }`. */
   readonly stats: Readonly<Record<string, number>>;
 }

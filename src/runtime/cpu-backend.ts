@@ -1,13 +1,13 @@
 import { renderJs, type Kernel } from '../codegen/index.js';
 import { allocArray, randomUniform01, type DType, type TypedArray } from '../ir/index.js';
 import { roundHalfEven } from '../ir/ops/unary.js';
-import { floorMod } from '../ir/ops/binary.js';
+import { floorMod, intPow } from '../ir/ops/binary.js';
 import type { Backend, CompiledKernel, DeviceBuffer, Launch } from './backend.js';
 
 type KernelFn = (ins: TypedArray[], outs: TypedArray[], helpers: typeof HELPERS) => void;
 
 /** Helpers generated kernels call; the same functions the reference evaluator uses. */
-const HELPERS = { round: roundHalfEven, mod: floorMod, rand: randomUniform01 };
+const HELPERS = { round: roundHalfEven, mod: floorMod, ipow: intPow, rand: randomUniform01 };
 
 interface CpuBuffer extends DeviceBuffer {
   readonly data: TypedArray;

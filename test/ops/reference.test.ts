@@ -103,6 +103,9 @@ function unaryCases(): Case[] {
     cases.push({ op, ins: [edge(f32(6, 7))], note: 'edge values' }, { op, ins: [edge(i32(6, 7))], note: 'edge values' });
   }
   for (const op of UNARY_ANY) cases.push({ op, ins: [bool(3, 4)] });
+  // The identity on its first input; the others only feed a user's gradient function.
+  cases.push({ op: 'customGradient', ins: [f32(3, 4), f32(2), f32(3, 4)], attrs: { inputs: 1 } });
+  cases.push({ op: 'customGradient', ins: [i32(0, 2), f32(5)], attrs: { inputs: 1 } }, { op: 'customGradient', ins: [bool()], attrs: { inputs: 0 } });
   cases.push({ op: 'logicalNot', ins: [bool(3, 4)], api: (x) => kiln.logicalNot(x) }, { op: 'logicalNot', ins: [bool(0)] }, { op: 'logicalNot', ins: [bool()] });
   for (const alpha of [0.2, -1.5, 0]) {
     cases.push({ op: 'leakyRelu', ins: [edge(f32(4, 5))], attrs: { alpha }, api: (x) => kiln.leakyRelu(x, alpha), note: `alpha ${alpha}` });
@@ -442,6 +445,9 @@ describe('edge semantics', () => {
     expect(both(() => kiln.square(i(big)))).toEqual(big.map((x) => wrap(BigInt(x) * BigInt(x))));
     expect(both(() => kiln.add(i(big), i(big)))).toEqual(big.map((x) => wrap(BigInt(x) + BigInt(x))));
     expect(both(() => kiln.prod(i([65537, 65537, 3, 46341])))).toEqual([wrap(65537n * 65537n * 3n * 46341n)]);
+    const exps = [0, 1, 2, 3, 5, 31];
+    expect(both(() => kiln.pow(i(big.concat([3])), i(exps)))).toEqual(big.concat([3]).map((x, k) => wrap(BigInt(x) ** BigInt(exps[k]!))));
+    expect(both(() => kiln.pow(i([2, -3, 1, -1, 0]), i([-1, 0, -2, -3, 0])))).toEqual([0, 1, 1, -1, 1]);
   });
 
   it('reductions over an empty axis give their identity', () => {
@@ -471,6 +477,13 @@ describe('edge semantics', () => {
     expect(both(() => kiln.argMax(x(), 1))).toEqual([1]);
     expect(both(() => kiln.min(x(), 1))).toEqual([NaN]);
     expect(both(() => kiln.argMin(x(), 1))).toEqual([1]);
+  });
+
+  it('matMul follows IEEE arithmetic: 0 · Infinity is NaN', () => {
+    const a = () => kiln.tensor([[0, 1], [1, 0]]);
+    const b = () => kiln.tensor([[Infinity, 1], [2, NaN]]);
+    expect(both(() => kiln.matMul(a(), b()))).toEqual([NaN, NaN, Infinity, NaN]);
+    expect(both(() => kiln.matMul(a(), b(), false, true))).toEqual([NaN, NaN, Infinity, NaN]);
   });
 
   it('pads with the pad value converted to the dtype', () => {

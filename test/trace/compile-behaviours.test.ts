@@ -247,3 +247,42 @@ describe('12. runFunctionsEagerly', () => {
     expect(getMSE.traceCount).toBe(1);
   });
 });
+
+describe('trace cache edge cases', () => {
+  it('a trace that throws caches nothing, and the next call traces again', () => {
+    let fail = true;
+    const f = kiln.compile((x: kiln.Tensor) => { if (fail) throw new Error('boom'); return kiln.add(x, 1); });
+    expect(() => f(c(1))).toThrow('boom');
+    expect(f.traceCount).toBe(0);
+    // The failed trace left no trace in progress: eager ops run eagerly.
+    expect(values(kiln.add(c(1), 1))).toEqual([2]);
+    fail = false;
+    expect(values(f(c(1)))).toEqual([2]);
+    expect(f.traceCount).toBe(1);
+  });
+
+  it('variable arguments are keyed by identity and read live', () => {
+    const f = kiln.compile((v: kiln.Variable, x: kiln.Tensor) => { v.assignAdd(x); return v.read(); });
+    const a = new kiln.Variable(1);
+    const b = new kiln.Variable(10);
+    expect(values(f(a, c(1)))).toEqual([2]);
+    expect(values(f(b, c(1)))).toEqual([11]);
+    expect(values(f(a, c(1)))).toEqual([3]);
+    expect(f.traceCount).toBe(2);
+  });
+
+  it('a compiled function called while tracing another is inlined, so host-bounded recursion unrolls', () => {
+    // tf.function does not support recursion; kiln inlines nested calls, which makes a
+    // recursion bounded by a JS value work (a tensor-bounded one would never end).
+    type Power = (x: kiln.Tensor, n: number) => kiln.Tensor;
+    const power: kiln.CompiledFunction<Power> = kiln.compile<Power>(
+      (x: kiln.Tensor, n: number): kiln.Tensor => (n === 0 ? kiln.onesLike(x) : kiln.mul(x, power(x, n - 1))));
+    expect(values(power(c(2), 3))).toEqual([8]);
+    expect(power.traceCount).toBe(1);
+  });
+
+  it('a compiled function must be synchronous', () => {
+    const f = kiln.compile(async (x: kiln.Tensor) => x);
+    expect(() => f(c(1))).toThrow(kiln.KilnError);
+  });
+});

@@ -215,6 +215,11 @@ describe('21. decorated methods get one trace cache per instance', () => {
     expect(values(applyA(a, c([1, 2])))).toEqual([1, 2]);
     expect(values(applyB(b, c([3, 4])))).toEqual([3, 4]);
   });
+
+  it('a decorated method called without an instance throws a KilnError', () => {
+    const increment = new ScalarModel().increment;
+    expect(() => increment(c(1, 'int32'))).toThrow(kiln.KilnError);
+  });
 });
 
 describe('22. captured variables are read live', () => {
@@ -274,6 +279,7 @@ describe('23. automatic control dependencies', () => {
     f(c(2));
     f(c(3));
     expect(values(v)).toEqual([5]);
+    expect(f.concrete(c(1)).graph.toString()).toContain('assignVariable');
   });
 });
 

@@ -14,9 +14,18 @@ export const transpose = composite(function transpose(x: TensorLike, perm?: read
   return applyOp('transpose', [t], { perm: perm === undefined || perm === null ? null : intListArg('transpose', 'perm', perm) });
 });
 
+/** The position of an axis inserted into `shape` (-rank-1 .. rank). */
+function newAxis(op: string, axis: number, shape: readonly number[]): number {
+  const rank = shape.length + 1;
+  if (Number.isInteger(axis) && (axis < -rank || axis >= rank)) {
+    throw new KilnError(`axis ${axis} is out of range for a new axis of shape ${shapeString(shape)} (from ${-rank} to ${rank - 1})`, { op });
+  }
+  return normalizeAxis(op, axis, rank);
+}
+
 export const expandDims = composite(function expandDims(x: TensorLike, axis: number = 0): Tensor {
   const t = toTensor(x, 'x', 'expandDims');
-  const a = normalizeAxis('expandDims', axis, t.rank + 1);
+  const a = newAxis('expandDims', axis, t.shape);
   const shape = [...t.shape];
   shape.splice(a, 0, 1);
   return reshape(t, shape);
@@ -45,7 +54,7 @@ export const stack = composite(function stack(tensors: readonly TensorLike[], ax
   for (const t of ts) {
     if (t.shape.join() !== ts[0]!.shape.join()) throw new KilnError(`tensors must all have one shape, got ${ts.map((u) => shapeString(u.shape)).join(', ')}`, { op: 'stack' });
   }
-  const a = normalizeAxis('stack', axis, ts[0]!.rank + 1);
+  const a = newAxis('stack', axis, ts[0]!.shape);
   return concat(ts.map((t) => expandDims(t, a)), a);
 });
 

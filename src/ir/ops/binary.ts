@@ -11,6 +11,19 @@ export function floorMod(a: number, b: number): number {
   return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
 }
 
+/**
+ * int32 power that wraps like repeated int32 multiplication (a float64 power rounds past 2^53).
+ * Negative exponents, which TensorFlow rejects for integers, give the truncated float result.
+ */
+export function intPow(a: number, b: number): number {
+  if (b < 0) return Math.trunc(a ** b) | 0;
+  let result = 1;
+  for (let base = a | 0, e = b; e > 0; e = Math.floor(e / 2), base = Math.imul(base, base)) {
+    if (e % 2 === 1) result = Math.imul(result, base);
+  }
+  return result;
+}
+
 /** Cotangents of a binary op's inputs at the broadcast output shape; reduced back by `binary`. */
 type BinaryVjp = <V>(g: Grad<V>, c: VjpContext<V>) => [V | null, V | null];
 
@@ -49,7 +62,7 @@ export const binaryOps: OpDef[] = [
   }),
   binary('floorDiv', 'numeric', (a, b) => Math.floor(a / b), 'idiv', () => [null, null]),
   binary('mod', 'numeric', floorMod, 'mod', (g, c) => [c.dy, g.neg(g.mul(c.dy, g.op('floorDiv', [c.x(0), c.x(1)])))]),
-  binary('pow', 'numeric', (a, b) => a ** b, 'pow', (g, c) => [
+  binary('pow', 'numeric', { float32: (a, b) => a ** b, int32: intPow }, 'pow', (g, c) => [
     g.mul(g.mul(c.dy, c.x(1)), g.op('pow', [c.x(0), g.sub(c.x(1), g.c(1))])),
     g.mul(g.mul(c.dy, c.y()), g.where(g.op('greater', [c.x(0), g.c(0)]), g.op('log', [c.x(0)]), g.c(0))),
   ]),
