@@ -3,3 +3,4 @@ export * from './affine.js';
 export * from './lower.js';
 export * from './program.js';
 export * from './js.js';
+export * from './aligned.js';

@@ -1,17 +1,25 @@
-import { sizeOf, type DType, type Graph, type HostTensor, type Node, type Value, type VariableRef } from '../ir/index.js';
-import type { Partition } from '../passes/index.js';
+import { bytesPerElement, sizeOf, type DType, type Graph, type HostTensor, type Node, type Value, type VariableRef } from '../ir/index.js';
+import { planBuffers, type BufferPlan, type Partition, type SlotRole } from '../passes/index.js';
+import { readsOnlyAligned } from './aligned.js';
 import type { Kernel } from './kernel.js';
 import { lowerGroup } from './lower.js';
-
 
 export interface Slot {
   readonly dtype: DType;
   readonly size: number;
+  /** pinned: has storage already (parameter, constant, variable read); escape: outlives the run; temp: arena. */
+  readonly role: SlotRole;
+  /** The slot whose buffer this one views (reshape), or itself. */
+  readonly root: number;
 }
 
 /** One step of a program, over numbered buffer slots. */
 export type Step =
-  | { readonly kind: 'launch'; readonly kernel: Kernel; readonly inputs: readonly number[]; readonly outputs: readonly number[] }
+  | {
+    readonly kind: 'launch'; readonly kernel: Kernel; readonly inputs: readonly number[]; readonly outputs: readonly number[];
+    /** The input slot (a variable read) the output may overwrite, when the variable holds the only reference. */
+    readonly inPlace?: number;
+  }
   /** The same buffer under another shape (reshape): no copy. */
   | { readonly kind: 'alias'; readonly from: number; readonly to: number }
   | { readonly kind: 'read'; readonly variable: VariableRef; readonly to: number }
@@ -25,15 +33,21 @@ export interface Program {
   readonly constants: readonly { readonly slot: number; readonly value: HostTensor }[];
   readonly steps: readonly Step[];
   readonly outputs: readonly number[];
+  readonly plan: BufferPlan;
 }
 
-/** Lowers a graph whose compute nodes are partitioned into kernel groups. */
+type Draft = { dtype: DType; size: number; role: SlotRole; root: number };
+type DraftStep =
+  | { kind: 'launch'; kernel: Kernel; inputs: number[]; outputs: number[]; inPlace?: number }
+  | Exclude<Step, { kind: 'launch' }>;
+
+/** Lowers a graph whose compute nodes are partitioned into kernel groups, and plans its buffers. */
 export function buildProgram(graph: Graph, groups: readonly Partition[]): Program {
-  const slots: Slot[] = [];
+  const slots: Draft[] = [];
   const slotOf = new Map<Value, number>();
-  const newSlot = (v: Value) => {
+  const newSlot = (v: Value, role: SlotRole, root?: number) => {
     const s = slots.length;
-    slots.push({ dtype: v.type.dtype, size: sizeOf(v.type.shape) });
+    slots.push({ dtype: v.type.dtype, size: sizeOf(v.type.shape), role, root: root ?? s });
     slotOf.set(v, s);
     return s;
   };
@@ -44,7 +58,8 @@ export function buildProgram(graph: Graph, groups: readonly Partition[]): Progra
 
   const params: number[] = [];
   const constants: { slot: number; value: HostTensor }[] = [];
-  const steps: Step[] = [];
+  const steps: DraftStep[] = [];
+  const readOf = new Map<number, VariableRef>();
   let kernelCount = 0;
   const slotFor = (v: Value): number => {
     const s = slotOf.get(v);
@@ -54,9 +69,14 @@ export function buildProgram(graph: Graph, groups: readonly Partition[]): Progra
 
   for (const node of graph.nodes) {
     const v = node.output;
-    if (node.op === 'parameter') { params[node.attrs.index as number] = newSlot(v); continue; }
-    if (node.op === 'constant') { constants.push({ slot: newSlot(v), value: node.attrs.value as HostTensor }); continue; }
-    if (node.op === 'readVariable') { steps.push({ kind: 'read', variable: node.attrs.variable as VariableRef, to: newSlot(v) }); continue; }
+    if (node.op === 'parameter') { params[node.attrs.index as number] = newSlot(v, 'pinned'); continue; }
+    if (node.op === 'constant') { constants.push({ slot: newSlot(v, 'pinned'), value: node.attrs.value as HostTensor }); continue; }
+    if (node.op === 'readVariable') {
+      const to = newSlot(v, 'pinned');
+      readOf.set(to, node.attrs.variable as VariableRef);
+      steps.push({ kind: 'read', variable: node.attrs.variable as VariableRef, to });
+      continue;
+    }
     if (node.op === 'assignVariable') {
       const from = slotFor(node.inputs[0]!);
       steps.push({ kind: 'assign', variable: node.attrs.variable as VariableRef, from });
@@ -66,11 +86,53 @@ export function buildProgram(graph: Graph, groups: readonly Partition[]): Progra
     if (fused.has(node)) continue;
     const group = groupOfRoot.get(node);
     if (node.op === 'reshape' && (!group || group.members.size === 1)) {
-      steps.push({ kind: 'alias', from: slotFor(node.inputs[0]!), to: newSlot(v) });
+      const from = slotFor(node.inputs[0]!);
+      steps.push({ kind: 'alias', from, to: newSlot(v, 'temp', slots[from]!.root) });
       continue;
     }
     const { kernel, inputs } = lowerGroup(node, group?.members ?? new Set([node]), `${graph.name}_${kernelCount++}_${node.op}`);
-    steps.push({ kind: 'launch', kernel, inputs: inputs.map(slotFor), outputs: [newSlot(v)] });
+    steps.push({ kind: 'launch', kernel, inputs: inputs.map(slotFor), outputs: [newSlot(v, 'temp')] });
   }
-  return { name: graph.name, slots, params, constants, steps, outputs: graph.outputs.map(slotFor) };
+  const outputs = graph.outputs.map(slotFor);
+
+  // Values that outlive the run (outputs, values written to variables) get storage of their own.
+  const escapes = new Set<number>(outputs.map((s) => slots[s]!.root));
+  for (const st of steps) if (st.kind === 'assign') escapes.add(slots[st.from]!.root);
+  for (const s of slots) if (s.role === 'temp' && escapes.has(s.root)) s.role = slots[s.root]!.role === 'pinned' ? 'pinned' : 'escape';
+  for (const s of slots) if (s.role === 'temp' && slots[s.root]!.role === 'pinned') s.role = 'pinned';
+
+  markInPlaceUpdates(steps, slots, readOf);
+  const reads = (s: DraftStep) => (s.kind === 'launch' ? s.inputs : s.kind === 'alias' || s.kind === 'assign' ? [s.from] : []);
+  const writes = (s: DraftStep) => (s.kind === 'launch' ? s.outputs : s.kind === 'alias' || s.kind === 'read' ? [s.to] : []);
+  const plan = planBuffers(
+    slots.map((s) => ({ bytes: s.size * bytesPerElement(s.dtype), role: s.role, root: s.root })),
+    steps.map((s) => ({ reads: reads(s), writes: writes(s) })),
+  );
+  return { name: graph.name, slots, params, constants, steps, outputs, plan };
+}
+
+/**
+ * A kernel whose result is written into variable V, reading V's current value only at the
+ * element it writes, and being the last reader of that value, may update V in place.
+ */
+function markInPlaceUpdates(steps: DraftStep[], slots: Draft[], readOf: Map<number, VariableRef>): void {
+  const lastRead = new Map<number, number>();
+  steps.forEach((s, i) => {
+    const reads = s.kind === 'launch' ? s.inputs : s.kind === 'alias' || s.kind === 'assign' ? [s.from] : [];
+    for (const r of reads) lastRead.set(slots[r]!.root, i);
+  });
+  steps.forEach((s, i) => {
+    if (s.kind !== 'assign') return;
+    const producer = steps.findIndex((p) => p.kind === 'launch' && p.outputs.includes(s.from));
+    const launch = steps[producer];
+    if (!launch || launch.kind !== 'launch' || slots[s.from]!.root !== s.from) return;
+    const k = launch.inputs.findIndex((inSlot) => readOf.get(slots[inSlot]!.root) === s.variable
+      && lastRead.get(slots[inSlot]!.root) === producer && slots[inSlot]!.root === inSlot);
+    if (k < 0 || !readsOnlyAligned(launch.kernel, k)) return;
+    const read = launch.inputs[k]!;
+    if (slots[read]!.size !== slots[s.from]!.size || slots[read]!.dtype !== slots[s.from]!.dtype) return;
+    // Nothing between the update and the assignment may read the variable's value.
+    if (steps.slice(producer + 1, i).some((t) => t.kind === 'read' && t.variable === s.variable)) return;
+    launch.inPlace = read;
+  });
 }

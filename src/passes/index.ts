@@ -4,3 +4,4 @@ export * from './partition.js';
 export * from './pass-manager.js';
 export * from './gradients.js';
 export * from './fusion.js';
+export * from './memory-plan.js';

@@ -27,6 +27,8 @@ export interface Backend {
   readonly name: BackendName;
   allocate(dtype: DType, size: number): DeviceBuffer;
   release(buffer: DeviceBuffer): void;
+  /** A typed view of the first `size` elements of an arena buffer (no copy). */
+  view(buffer: DeviceBuffer, dtype: DType, size: number): DeviceBuffer;
   upload(dtype: DType, data: ArrayLike<number>): DeviceBuffer;
   read(buffer: DeviceBuffer): Promise<TypedArray>;
   /** Synchronous read-back; backends that cannot (webgpu) throw a KilnError. */

@@ -26,6 +26,13 @@ export class CpuBackend implements Backend {
     return { dtype, size, data: allocArray(dtype, size) } as CpuBuffer;
   }
 
+  view(buffer: DeviceBuffer, dtype: DType, size: number): DeviceBuffer {
+    const base = (buffer as CpuBuffer).data;
+    const data = dtype === 'float32' ? new Float32Array(base.buffer, base.byteOffset, size)
+      : dtype === 'int32' ? new Int32Array(base.buffer, base.byteOffset, size) : new Uint8Array(base.buffer, base.byteOffset, size);
+    return { dtype, size, data } as CpuBuffer;
+  }
+
   release(): void {
     // Typed arrays are reclaimed by the garbage collector.
   }

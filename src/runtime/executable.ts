@@ -1,87 +1,119 @@
 import type { Program, Step } from '../codegen/index.js';
 import type { VariableRef } from '../ir/index.js';
-import type { Backend, CompiledKernel } from './backend.js';
+import type { Backend, CompiledKernel, DeviceBuffer } from './backend.js';
 import { Storage, type VariableSlot } from './storage.js';
 
 type PreparedStep =
-  | { readonly kind: 'launch'; readonly kernel: CompiledKernel; readonly inputs: readonly number[]; readonly outputs: readonly number[] }
+  | { readonly kind: 'launch'; readonly kernel: CompiledKernel; readonly inputs: readonly number[]; readonly outputs: readonly number[]; readonly inPlace: number }
   | Exclude<Step, { kind: 'launch' }>;
 
 /**
  * A compiled program for one input signature on one backend: kernels compiled, constants
- * uploaded, and for each slot the step after which it is dead, so intermediates are released
- * as soon as possible.
+ * uploaded, intermediates placed in an arena of buffers reused on every run (by the memory
+ * plan), and values that outlive a run (outputs, variable updates) in storage of their own.
  */
 export class Executable {
   readonly kernels: CompiledKernel[] = [];
   private readonly steps: PreparedStep[];
   private readonly constants: { slot: number; storage: Storage }[];
-  /** Slots to release after each step. */
-  private readonly releaseAfter: number[][];
+  private arena: DeviceBuffer[] | null = null;
+  /** Per temp slot, its typed view into the arena (made once, with the arena). */
+  private views: (DeviceBuffer | undefined)[] = [];
+  private readonly buffers: (DeviceBuffer | undefined)[];
+  private readonly storages: (Storage | undefined)[];
 
   constructor(readonly program: Program, readonly backend: Backend) {
     this.steps = program.steps.map((s) => {
       if (s.kind !== 'launch') return s;
       const kernel = backend.compile(s.kernel);
       this.kernels.push(kernel);
-      return { kind: 'launch', kernel, inputs: s.inputs, outputs: s.outputs };
+      return { kind: 'launch', kernel, inputs: s.inputs, outputs: s.outputs, inPlace: s.inPlace ?? -1 };
     });
     this.constants = program.constants.map((c) => ({ slot: c.slot, storage: new Storage(backend, backend.upload(c.value.type.dtype, c.value.data)) }));
-    this.releaseAfter = lastUses(program);
+    this.buffers = new Array(program.slots.length);
+    this.storages = new Array(program.slots.length);
+  }
+
+  /** Bytes of the arena buffers this executable keeps between runs. */
+  get arenaBytes(): number {
+    return this.program.plan.arena.reduce((a, b) => a + b, 0);
+  }
+
+  private allocateArena(): DeviceBuffer[] {
+    // Arena buffers are sized in bytes by the plan, allocated as float32 words and viewed per slot.
+    const arena = this.program.plan.arena.map((bytes) => this.backend.allocate('float32', Math.ceil(bytes / 4)));
+    this.views = this.program.slots.map((slot, i) => {
+      const b = this.program.plan.bufferOf[i]!;
+      return b >= 0 ? this.backend.view(arena[b]!, slot.dtype, slot.size) : undefined;
+    });
+    return arena;
   }
 
   /** Runs the program; returns one retained storage per output. */
   run(inputs: readonly Storage[], variable: (ref: VariableRef) => VariableSlot): Storage[] {
-    const slots = new Array<Storage | undefined>(this.program.slots.length);
-    this.program.params.forEach((s, i) => { slots[s] = inputs[i]!.retain(); });
-    for (const c of this.constants) slots[c.slot] = c.storage.retain();
+    const p = this.program;
+    const bufs = this.buffers;
+    const stores = this.storages;
+    const made: Storage[] = [];
     const backend = this.backend;
-    for (let i = 0; i < this.steps.length; i++) {
-      const step = this.steps[i]!;
+    if (this.program.plan.arena.length) this.arena ??= this.allocateArena();
+    const views = this.views;
+    for (let i = 0; i < p.params.length; i++) { const s = p.params[i]!; stores[s] = inputs[i]!; bufs[s] = inputs[i]!.buffer; }
+    for (const c of this.constants) { stores[c.slot] = c.storage; bufs[c.slot] = c.storage.buffer; }
+    for (const step of this.steps) {
       switch (step.kind) {
         case 'launch': {
-          const outs = step.outputs.map((o) => {
-            const info = this.program.slots[o]!;
-            const st = new Storage(backend, backend.allocate(info.dtype, info.size));
-            slots[o] = st;
-            return st.buffer;
-          });
-          backend.run({ kernel: step.kernel, inputs: step.inputs.map((s) => slots[s]!.buffer), outputs: outs });
+          const o = step.outputs[0]!;
+          const slot = p.slots[o]!;
+          if (slot.role === 'escape') {
+            const target = step.inPlace >= 0 ? stores[step.inPlace]! : null;
+            // In place only while the variable holds the only reference to its storage.
+            if (target && target.refCount === 1) { stores[o] = target; bufs[o] = target.buffer; } else {
+              const st = new Storage(backend, backend.allocate(slot.dtype, slot.size));
+              made.push(st);
+              stores[o] = st;
+              bufs[o] = st.buffer;
+            }
+          } else {
+            bufs[o] = views[o];
+          }
+          const ins = step.inputs.map((s) => bufs[s]!);
+          backend.run({ kernel: step.kernel, inputs: ins, outputs: [bufs[o]!] });
           break;
         }
-        case 'alias': slots[step.to] = slots[step.from]!.retain(); break;
-        case 'read': slots[step.to] = variable(step.variable).storage.retain(); break;
+        case 'alias':
+          bufs[step.to] = bufs[step.from];
+          stores[step.to] = stores[step.from];
+          break;
+        case 'read': {
+          const st = variable(step.variable).storage;
+          stores[step.to] = st;
+          bufs[step.to] = st.buffer;
+          break;
+        }
         case 'assign': {
           const target = variable(step.variable);
-          const old = target.storage;
-          target.storage = slots[step.from]!.retain();
-          old.release();
+          const next = stores[step.from]!;
+          if (next !== target.storage) {
+            next.retain();
+            target.storage.release();
+            target.storage = next;
+          }
           break;
         }
       }
-      for (const s of this.releaseAfter[i]!) { slots[s]!.release(); slots[s] = undefined; }
     }
-    const outputs = this.program.outputs.map((s) => slots[s]!.retain());
-    for (const s of slots) s?.release();
+    const outputs = p.outputs.map((s) => stores[s]!.retain());
+    for (const st of made) st.release();
+    bufs.fill(undefined);
+    stores.fill(undefined);
     return outputs;
   }
 
   dispose(): void {
     for (const c of this.constants) c.storage.release();
+    if (this.arena) for (const b of this.arena) this.backend.release(b);
+    this.arena = null;
+    this.views = [];
   }
-}
-
-/** For each step, the slots whose last reader it is (outputs are never released early). */
-function lastUses(program: Program): number[][] {
-  const last = new Map<number, number>();
-  program.steps.forEach((s, i) => {
-    const reads = s.kind === 'launch' ? s.inputs : s.kind === 'alias' ? [s.from] : s.kind === 'assign' ? [s.from] : [];
-    for (const r of reads) last.set(r, i);
-    const writes = s.kind === 'launch' ? s.outputs : s.kind === 'alias' || s.kind === 'read' ? [s.to] : [];
-    for (const w of writes) if (!last.has(w)) last.set(w, i);
-  });
-  const keep = new Set(program.outputs);
-  const out = program.steps.map(() => [] as number[]);
-  for (const [slot, step] of last) if (!keep.has(slot)) out[step]!.push(slot);
-  return out;
 }

@@ -118,14 +118,19 @@ function reductionVjp<V>(op: 'sum' | 'prod' | 'max' | 'min', g: Grad<V>, c: VjpC
   if (op === 'sum') return dy;
   const x = c.x(0);
   if (op === 'prod') {
-    // The product of the other elements, exact when some elements are zero.
+    // The product of the other elements, exact when some elements are zero: (product of the
+    // other non-zero elements) · (product of the other zero elements). The latter is 1 with no
+    // other zero, the other zero itself with one (0, but its derivative is 1, which second
+    // derivatives need), and 0 with more.
     const isZero = g.op('equal', [x, g.c(0)]);
     const nonZero = g.where(isZero, g.c(1), x);
     const productOfNonZero = g.unreduce(g.op('prod', [nonZero], { axes, keepDims: true }), shape, axes);
-    const zeros = g.unreduce(g.sum(g.toFloat(isZero), axes, true), shape, axes);
-    const others = g.where(g.op('equal', [zeros, g.c(0)]), g.div(productOfNonZero, nonZero),
-      g.mask(g.op('logicalAnd', [isZero, g.op('equal', [zeros, g.c(1)])]), productOfNonZero));
-    return g.mul(dy, others);
+    const zero = g.toFloat(isZero);
+    const otherZeros = g.sub(g.unreduce(g.sum(zero, axes, true), shape, axes), zero);
+    const zeroX = g.mask(isZero, x);
+    const otherZeroX = g.sub(g.unreduce(g.sum(zeroX, axes, true), shape, axes), zeroX);
+    const productOfZero = g.where(g.op('equal', [otherZeros, g.c(0)]), g.c(1), g.mask(g.op('equal', [otherZeros, g.c(1)]), otherZeroX));
+    return g.mul(dy, g.mul(g.div(productOfNonZero, nonZero), productOfZero));
   }
   // max/min: the gradient is shared equally among the elements equal to the result.
   const hit = g.toFloat(g.op('equal', [x, g.unreduce(c.y(), shape, axes)]));

@@ -150,6 +150,49 @@ const maxPoolGrad: OpDef = {
       },
     };
   },
+  // Linear in dy; the argmax mask is piecewise constant in x and y, so nothing flows to them.
+  vjp: (g, c) => [null, null, g.op('maxPoolGradGrad', [c.x(0), c.x(1), c.dy], { filterSize: c.attrs.filterSize!, strides: c.attrs.strides!, pads: c.attrs.pads! })],
+};
+
+/**
+ * The adjoint of maxPoolGrad in its dy (TF's MaxPoolGradGrad): inputs (x, y, ddx), output
+ * shaped like y. Each window sums ddx over the input elements equal to its maximum.
+ */
+const maxPoolGradGrad: OpDef = {
+  name: 'maxPoolGradGrad', kind: 'reduce', arity: 3,
+  infer: ([, y]) => ({ shape: y!.shape, dtype: 'float32' }),
+  evaluate([x, y, ddx], attrs, out) {
+    const [fh, fw] = shapeAttr(attrs, 'filterSize') as [number, number];
+    const w = windowOf(attrs, fh, fw);
+    const [, H, W] = x!.type.shape as [number, number, number, number];
+    return evalByCoords([x!, y!, ddx!], out, ([n, oh, ow, ch]) => {
+      let s = 0;
+      for (let i = 0; i < fh; i++) for (let j = 0; j < fw; j++) {
+        const h = oh! * w.sh + i - w.pt;
+        const v = ow! * w.sw + j - w.pl;
+        if (h < 0 || h >= H || v < 0 || v >= W) continue;
+        if (at(x!, [n!, h, v, ch!]) === at(y!, [n!, oh!, ow!, ch!])) s += at(ddx!, [n!, h, v, ch!]);
+      }
+      return s;
+    });
+  },
+  reduce([x], attrs) {
+    const [fh, fw] = shapeAttr(attrs, 'filterSize') as [number, number];
+    const w = windowOf(attrs, fh, fw);
+    return {
+      op: 'sum',
+      innerShape: [fh, fw],
+      body: (ctx) => {
+        const [n, oh, ow, ch] = ctx.coords as [Expr, Expr, Expr, Expr];
+        const [i, j] = ctx.inner as [Expr, Expr];
+        const r = tap(oh, i, w.sh, 1, w.pt, x!.shape[1]!);
+        const q = tap(ow, j, w.sw, 1, w.pl, x!.shape[2]!);
+        const isMax = alu('eq', [ctx.load(0, [n, r.pos, q.pos, ch]), ctx.load(1, [n, oh, ow, ch])]);
+        return where(alu('and', [alu('and', [r.inside, q.inside]), isMax]), ctx.load(2, [n, r.pos, q.pos, ch]), constant(0));
+      },
+    };
+  },
+  vjp: (g, c) => [null, null, g.op('maxPoolGrad', [c.x(0), c.x(1), c.dy], { filterSize: c.attrs.filterSize!, strides: c.attrs.strides!, pads: c.attrs.pads! })],
 };
 
 /** dx of avgPool: input dy; attrs inputShape, filterSize, strides, pads. Linear in dy. */
@@ -193,4 +236,4 @@ const avgPoolGrad: OpDef = {
   vjp: (g, c) => [g.op('avgPool', [c.dy], { filterSize: c.attrs.filterSize!, strides: c.attrs.strides!, pads: c.attrs.pads! })],
 };
 
-export const windowGradOps: OpDef[] = [conv2dBackpropInput, conv2dBackpropFilter, maxPoolGrad, avgPoolGrad];
+export const windowGradOps: OpDef[] = [conv2dBackpropInput, conv2dBackpropFilter, maxPoolGrad, maxPoolGradGrad, avgPoolGrad];

@@ -1,0 +1,300 @@
+import { describe, expect, it } from 'vitest';
+import * as kiln from '../../src/index.js';
+import { expectClose } from '../ops/close.js';
+
+/** GradientTape and the functional gradient API, eagerly and inside kiln.compile. */
+
+const values = (t: kiln.Tensor | null): number[] => {
+  expect(t).not.toBeNull();
+  return Array.from(t!.dataSync());
+};
+
+describe('GradientTape basics', () => {
+  it('the gradient of x² at 3 is 6', () => {
+    const x = kiln.variable(kiln.scalar(3));
+    const tape = new kiln.GradientTape();
+    const y = tape.record(() => kiln.square(x));
+    const [dx] = tape.gradient(y, [x]);
+    expect(dx!.shape).toEqual([]);
+    expect(values(dx!)).toEqual([6]);
+  });
+
+  /** API.md's example: t is a Variable, two nested tapes. */
+  const acceleration = (t: kiln.Variable): kiln.Tensor => {
+    const outer = new kiln.GradientTape();
+    const speed = outer.record(() => {
+      const inner = new kiln.GradientTape();
+      const position = inner.record(() => kiln.mul(4.9, kiln.square(t)));
+      return inner.gradient(position, [t])[0]!;
+    });
+    return outer.gradient(speed, [t])[0]!;
+  };
+
+  it("a falling body's acceleration is 9.8 (nested tapes), eagerly", () => {
+    const t = kiln.variable(kiln.scalar(2));
+    expectClose(values(acceleration(t)), [9.8], 1e-6);
+  });
+
+  it("a falling body's acceleration is 9.8 (nested tapes), compiled", () => {
+    const t = kiln.variable(kiln.scalar(2));
+    const compiled = kiln.compile(() => acceleration(t));
+    expectClose(values(compiled()), [9.8], 1e-6);
+    t.assign(kiln.scalar(5));
+    expectClose(values(compiled()), [9.8], 1e-6);
+    expect(compiled.traceCount).toBe(1);
+  });
+
+  it('a persistent tape gives gradient() twice; a non-persistent one throws the second time', () => {
+    const x = kiln.tensor([1, 2, 3]);
+    const persistent = new kiln.GradientTape({ persistent: true });
+    persistent.watch(x);
+    const y = persistent.record(() => kiln.mul(x, x));
+    const z = persistent.record(() => kiln.mul(y, x));
+    expect(values(persistent.gradient(kiln.sum(y), x))).toEqual([0, 0, 0]); // sum() ran outside record
+    expect(values(persistent.gradient(y, x))).toEqual([2, 4, 6]);
+    expect(values(persistent.gradient(z, x))).toEqual([3, 12, 27]);
+    persistent.dispose();
+
+    const once = new kiln.GradientTape();
+    once.watch(x);
+    const w = once.record(() => kiln.mul(x, x));
+    expect(values(once.gradient(w, x))).toEqual([2, 4, 6]);
+    expect(() => once.gradient(w, x)).toThrow(kiln.KilnError);
+  });
+
+  it('a persistent tape inside kiln.compile', () => {
+    const f = kiln.compile((x: kiln.Tensor) => {
+      const tape = new kiln.GradientTape({ persistent: true });
+      tape.watch(x);
+      const y = tape.record(() => kiln.mul(x, x));
+      const z = tape.record(() => kiln.mul(y, x));
+      return [tape.gradient(y, x)!, tape.gradient(z, x)!];
+    });
+    const [dy, dz] = f(kiln.tensor([1, 2, 3]));
+    expect(values(dy!)).toEqual([2, 4, 6]);
+    expect(values(dz!)).toEqual([3, 12, 27]);
+  });
+
+  it('watch() records a plain tensor; an unwatched one gives null, or zeros with unconnectedGradients', () => {
+    const x = kiln.tensor([1, 2]);
+    const u = kiln.tensor([5, 6]);
+    const tape = new kiln.GradientTape({ persistent: true });
+    tape.watch(x);
+    const y = tape.record(() => kiln.sum(kiln.mul(kiln.mul(x, x), u)));
+    const [dx, du] = tape.gradient(y, [x, u]);
+    expect(values(dx!)).toEqual([10, 24]);
+    expect(du).toBeNull();
+    const unrelated = kiln.variable(kiln.tensor([[1, 2, 3]]));
+    expect(tape.gradient(y, [unrelated])[0]).toBeNull();
+    const [zero] = tape.gradient(y, [unrelated], { unconnectedGradients: 'zero' });
+    expect(zero!.shape).toEqual([1, 3]);
+    expect(values(zero!)).toEqual([0, 0, 0]);
+    const [dx2, du2] = tape.gradient(y, [x, u], { unconnectedGradients: 'zero' });
+    expect(values(dx2!)).toEqual([10, 24]);
+    expect(values(du2!)).toEqual([0, 0]);
+  });
+
+  it('outputGradients seeds the target', () => {
+    const x = kiln.tensor([1, 2, 3]);
+    const tape = new kiln.GradientTape();
+    tape.watch(x);
+    const y = tape.record(() => kiln.mul(x, x));
+    expect(values(tape.gradient(y, x, { outputGradients: kiln.tensor([1, 0, -2]) }))).toEqual([2, 0, -12]);
+  });
+
+  /** y = x² + (3x, computed without recording): dy/dx = 2x, the unrecorded part is a constant. */
+  const withStopRecording = (x: kiln.Tensor): kiln.Tensor => {
+    const tape = new kiln.GradientTape();
+    tape.watch(x);
+    const y = tape.record(() => {
+      const unrecorded = tape.stopRecording(() => kiln.mul(x, 3));
+      return kiln.add(kiln.mul(x, x), kiln.mul(unrecorded, x));
+    });
+    return tape.gradient(y, x)!;
+  };
+
+  it('stopRecording: ops inside it are constants of the gradient, eagerly and compiled', () => {
+    // y = x² + (3x)·x with 3x unrecorded: dy/dx = 2x + 3x.
+    expect(values(withStopRecording(kiln.tensor([1, 2])))).toEqual([5, 10]);
+    expect(values(kiln.compile(withStopRecording)(kiln.tensor([1, 2])))).toEqual([5, 10]);
+  });
+
+  const withStopGradient = (x: kiln.Tensor): kiln.Tensor => {
+    const tape = new kiln.GradientTape();
+    tape.watch(x);
+    const y = tape.record(() => kiln.mul(kiln.stopGradient(kiln.mul(x, x)), x));
+    return tape.gradient(y, x)!;
+  };
+
+  it('stopGradient: nothing flows through it, eagerly and compiled', () => {
+    // y = sg(x²)·x: dy/dx = x².
+    expect(values(withStopGradient(kiln.tensor([1, 2, 3])))).toEqual([1, 4, 9]);
+    expect(values(kiln.compile(withStopGradient)(kiln.tensor([1, 2, 3])))).toEqual([1, 4, 9]);
+    const tape = new kiln.GradientTape();
+    const x = kiln.tensor([2]);
+    tape.watch(x);
+    const y = tape.record(() => kiln.stopGradient(kiln.mul(x, x)));
+    expect(tape.gradient(y, x)).toBeNull();
+  });
+});
+
+describe('customGrad', () => {
+  // tfjs's example (f(x) = x², gradFunc = dy · 2x) with a deliberately different gradient, 3x.
+  const customSquare = kiln.customGrad((x: kiln.Tensor, save: (tensors: kiln.Tensor[]) => void) => {
+    save([x]);
+    return { value: kiln.square(x), gradFunc: (dy: kiln.Tensor, saved: kiln.Tensor[]) => [kiln.mul(dy, kiln.mul(saved[0]!, 3))] };
+  });
+
+  it('uses the given gradient, eagerly', () => {
+    const x = kiln.tensor([1, 2, -3]);
+    expect(values(customSquare(x))).toEqual([1, 4, 9]);
+    expect(values(kiln.grad((t) => customSquare(t))(x))).toEqual([3, 6, -9]);
+    // Through the chain rule: d/dx sum(2·f(x)) = 2 · 3x.
+    expect(values(kiln.grad((t) => kiln.sum(kiln.mul(customSquare(t), 2)))(x))).toEqual([6, 12, -18]);
+  });
+
+  it('uses the given gradient, compiled', () => {
+    const f = kiln.compile((x: kiln.Tensor) => {
+      const tape = new kiln.GradientTape();
+      tape.watch(x);
+      const y = tape.record(() => kiln.sum(kiln.mul(customSquare(x), 2)));
+      return { y, dx: tape.gradient(y, x)! };
+    });
+    const { y, dx } = f(kiln.tensor([1, 2, -3]));
+    expect(values(y)).toEqual([28]);
+    expect(values(dx)).toEqual([6, 12, -18]);
+  });
+});
+
+describe('grad, grads, valueAndGrad, valueAndGrads', () => {
+  it('grad and valueAndGrad', () => {
+    const f = (x: kiln.Tensor) => kiln.sum(kiln.mul(kiln.square(x), 0.5));
+    expect(values(kiln.grad(f)(kiln.tensor([1, -2, 3])))).toEqual([1, -2, 3]);
+    const { value, grad } = kiln.valueAndGrad(f)(kiln.tensor([1, -2, 3]));
+    expect(values(value)).toEqual([7]);
+    expect(values(grad)).toEqual([1, -2, 3]);
+    // dy scales the gradient, as tf.grad's second argument.
+    expect(values(kiln.grad((x) => kiln.square(x))(kiln.tensor([1, 2]), kiln.tensor([3, -1])))).toEqual([6, -4]);
+  });
+
+  it('grads and valueAndGrads', () => {
+    const f = (a: kiln.Tensor, b: kiln.Tensor) => kiln.sum(kiln.mul(a, b));
+    const [da, db] = kiln.grads(f)([kiln.tensor([1, 2]), kiln.tensor([3, 4])]);
+    expect(values(da!)).toEqual([3, 4]);
+    expect(values(db!)).toEqual([1, 2]);
+    const { value, grads } = kiln.valueAndGrads(f)([[1, 2], [3, 4]]);
+    expect(values(value)).toEqual([11]);
+    expect(grads.map(values)).toEqual([[3, 4], [1, 2]]);
+  });
+
+  it('grad of a function that ignores its argument throws a KilnError', () => {
+    expect(() => kiln.grad(() => kiln.scalar(1))(kiln.scalar(2))).toThrow(kiln.KilnError);
+  });
+
+  it('grad inside kiln.compile', () => {
+    const df = kiln.compile((x: kiln.Tensor) => kiln.grad((t) => kiln.sum(kiln.sin(t)))(x));
+    expectClose(values(df(kiln.tensor([0, 1, 2]))), [1, Math.cos(1), Math.cos(2)], 1e-6);
+  });
+});
+
+describe('training with tapes', () => {
+  const xData = [[0.5, -1.2, 0.3], [1.1, 0.4, -0.7], [-0.6, 0.9, 1.5], [0.2, -0.3, -1.1], [1.4, 1.0, 0.2]];
+  const wData = [[0.3, -0.5, 0.8, 0.1], [-0.7, 0.2, 0.4, -0.9], [0.6, 0.9, -0.2, 0.5]];
+  const bData = [0.1, -0.2, 0.05, 0.3];
+
+  it('a dense layer relu(xW + b) with loss sum(y): gradients of W and b in closed form', () => {
+    const W = kiln.variable(wData);
+    const b = kiln.variable(bData);
+    const x = kiln.tensor(xData);
+    const tape = new kiln.GradientTape();
+    const loss = tape.record(() => kiln.sum(kiln.relu(kiln.add(kiln.matMul(x, W), b))));
+    const [dW, db] = tape.gradient(loss, [W, b]);
+    // dL/dW[i][j] = Σ_n x[n][i]·[z[n][j] > 0], dL/db[j] = Σ_n [z[n][j] > 0], z = xW + b.
+    const active = xData.map((row) => bData.map((bj, j) => (row.reduce((s, xi, i) => s + xi * wData[i]![j]!, bj) > 0 ? 1 : 0)));
+    const expectedW = wData.map((_, i) => bData.map((_, j) => xData.reduce((s, row, n) => s + row[i]! * active[n]![j]!, 0)));
+    const expectedB = bData.map((_, j) => active.reduce((s, row) => s + row[j]!, 0));
+    expect(dW!.shape).toEqual([3, 4]);
+    expectClose(values(dW!), expectedW.flat(), 1e-6);
+    expectClose(values(db!), expectedB, 1e-6);
+  });
+
+  it('the compiled dense-layer step is one graph: forward and backward', () => {
+    const W = kiln.variable(wData);
+    const b = kiln.variable(bData);
+    const step = kiln.compile((x: kiln.Tensor) => {
+      const tape = new kiln.GradientTape();
+      const loss = tape.record(() => kiln.sum(kiln.relu(kiln.add(kiln.matMul(x, W), b))));
+      const [dW, db] = tape.gradient(loss, [W, b]);
+      W.assignSub(dW!.mul(0.1));
+      b.assignSub(db!.mul(0.1));
+      return loss;
+    });
+    const x = kiln.tensor(xData);
+    step(x);
+    const cf = step.concrete(x);
+    const ir = cf.graph.toString();
+    expect(ir).toMatch(/= matMul %\d+, %\d+ \{transposeA=false, transposeB=false\}/); // forward xW
+    expect(ir).toMatch(/= matMul %\d+, %\d+ \{transposeA=true, transposeB=false\}/); // dW = xᵀ dy
+    expect(ir).toContain('relu');
+    expect(ir).toContain('assignVariable');
+    console.log(`dense-layer train step: cf.stats.nodes = ${cf.stats.nodes}`, cf.stats);
+    // dx of the same layer is xᵀ's partner: dy Wᵀ, a matMul with transposeB=true.
+    const withInputGradient = kiln.compile((xs: kiln.Tensor) => {
+      const tape = new kiln.GradientTape();
+      tape.watch(xs);
+      const loss = tape.record(() => kiln.sum(kiln.relu(kiln.add(kiln.matMul(xs, W), b))));
+      return tape.gradient(loss, [xs, W, b]);
+    });
+    withInputGradient(x);
+    expect(withInputGradient.concrete(x).graph.toString()).toMatch(/= matMul %\d+, %\d+ \{transposeA=false, transposeB=true\}/);
+  });
+
+  it('linear regression by compiled gradient descent reaches the least-squares solution', () => {
+    const n = 32;
+    const xs = Array.from({ length: n }, (_, i) => -2 + (4 * i) / (n - 1));
+    const ys = xs.map((x, i) => 1.7 * x - 0.4 + 0.3 * Math.sin(3.1 * i));
+    const mx = xs.reduce((s, v) => s + v, 0) / n;
+    const my = ys.reduce((s, v) => s + v, 0) / n;
+    const slope = xs.reduce((s, x, i) => s + (x - mx) * (ys[i]! - my), 0) / xs.reduce((s, x) => s + (x - mx) ** 2, 0);
+    const intercept = my - slope * mx;
+
+    const w = kiln.variable(kiln.scalar(0));
+    const b = kiln.variable(kiln.scalar(0));
+    const step = kiln.compile((x: kiln.Tensor, y: kiln.Tensor) => {
+      const tape = new kiln.GradientTape();
+      const loss = tape.record(() => kiln.mean(kiln.square(kiln.sub(kiln.add(kiln.mul(w, x), b), y))));
+      const [dw, db] = tape.gradient(loss, [w, b]);
+      w.assignSub(dw!.mul(0.2));
+      b.assignSub(db!.mul(0.2));
+      return loss;
+    });
+    const x = kiln.tensor(xs);
+    const y = kiln.tensor(ys);
+    for (let i = 0; i < 200; i++) step(x, y).dispose();
+    expect(step.traceCount).toBe(1);
+    expect(Math.abs(w.dataSync()[0]! - slope)).toBeLessThan(1e-3);
+    expect(Math.abs(b.dataSync()[0]! - intercept)).toBeLessThan(1e-3);
+  });
+
+  it('1,000 eager tape steps leave kiln.memory() as it was', () => {
+    const W = kiln.variable(kiln.tensor(wData));
+    const b = kiln.variable(kiln.tensor(bData));
+    const x = kiln.tensor(xData);
+    const step = () => {
+      const tape = new kiln.GradientTape();
+      const loss = tape.record(() => kiln.tidy(() => kiln.mean(kiln.square(kiln.relu(kiln.add(kiln.matMul(x, W), b))))));
+      const grads = tape.gradient(loss, [W, b]);
+      kiln.tidy(() => {
+        W.assignSub(grads[0]!.mul(0.01));
+        b.assignSub(grads[1]!.mul(0.01));
+      });
+      kiln.dispose([loss, grads]);
+    };
+    step(); // warms the caches
+    const before = kiln.memory();
+    for (let i = 0; i < 1000; i++) step();
+    const after = kiln.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+  });
+});
