@@ -9,23 +9,30 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 
 interface Case {
-  readonly name: string;
   readonly iterations: number;
   readonly body: () => void;
 }
 
-/** Median µs per call over ROUNDS rounds of `iterations` calls, after a warm-up. */
-function measure({ iterations, body }: Case): number {
-  const n = Math.max(1, Math.round(iterations * SCALE));
-  for (let i = 0; i < Math.min(n, 2000); i++) body();
-  const perCall: number[] = [];
+/**
+ * Median µs per call of each case. Rounds are interleaved (every case once per round), so a
+ * burst of load from elsewhere on the machine hits all cases alike rather than one of them.
+ */
+function measureAll<K extends string>(cases: Record<K, Case>): Record<K, number> {
+  const keys = Object.keys(cases) as K[];
+  const samples = new Map<K, number[]>(keys.map((k) => [k, []]));
+  const calls = (c: Case) => Math.max(1, Math.round(c.iterations * SCALE));
+  for (const k of keys) for (let i = 0, n = Math.min(calls(cases[k]), 2000); i < n; i++) cases[k].body();
   for (let r = 0; r < ROUNDS; r++) {
-    const start = performance.now();
-    for (let i = 0; i < n; i++) body();
-    perCall.push(((performance.now() - start) * 1000) / n);
+    for (const k of keys) {
+      const { body } = cases[k];
+      const n = calls(cases[k]);
+      const start = performance.now();
+      for (let i = 0; i < n; i++) body();
+      samples.get(k)!.push(((performance.now() - start) * 1000) / n);
+    }
   }
-  perCall.sort((a, b) => a - b);
-  return perCall[Math.floor(perCall.length / 2)]!;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return Object.fromEntries(keys.map((k) => [k, median(samples.get(k)!)])) as Record<K, number>;
 }
 
 // The same 10 elementwise ops in both libraries, tensor operands only (no scalar conversions).
@@ -64,15 +71,14 @@ async function main(): Promise<void> {
   const tfBefore = tf.memory().numTensors;
 
   const cases = {
-    kilnAdd: { name: 'kiln add', iterations: 20_000, body: () => { kiln.add(ka, kb).dispose(); } },
-    tfAdd: { name: 'tfjs add', iterations: 20_000, body: () => { tf.add(ta, tb).dispose(); } },
-    kilnChain: { name: 'kiln 10 eager ops', iterations: 4_000, body: () => { kiln.tidy(() => chainKiln(ka, kb)).dispose(); } },
-    tfChain: { name: 'tfjs 10 eager ops', iterations: 4_000, body: () => { tf.tidy(() => chainTf(ta, tb)).dispose(); } },
-    kilnCompiled: { name: 'kiln compiled 10-op fn', iterations: 10_000, body: () => { compiledChain(ka, kb).dispose(); } },
+    kilnAdd: { iterations: 20_000, body: () => { kiln.add(ka, kb).dispose(); } },
+    tfAdd: { iterations: 20_000, body: () => { tf.add(ta, tb).dispose(); } },
+    kilnChain: { iterations: 4_000, body: () => { kiln.tidy(() => chainKiln(ka, kb)).dispose(); } },
+    tfChain: { iterations: 4_000, body: () => { tf.tidy(() => chainTf(ta, tb)).dispose(); } },
+    kilnCompiled: { iterations: 10_000, body: () => { compiledChain(ka, kb).dispose(); } },
   } satisfies Record<string, Case>;
 
-  const us: Record<keyof typeof cases, number> = { kilnAdd: 0, tfAdd: 0, kilnChain: 0, tfChain: 0, kilnCompiled: 0 };
-  for (const key of Object.keys(cases) as (keyof typeof cases)[]) us[key] = measure(cases[key]);
+  const us = measureAll(cases);
 
   const leakedKiln = kiln.memory().numTensors - kilnBefore;
   const leakedTf = tf.memory().numTensors - tfBefore;
@@ -87,7 +93,7 @@ async function main(): Promise<void> {
     ['compiled 10-op fn, cached call', us.kilnCompiled, us.tfChain, 'tfjs 10 eager ops'],
     ['compiled 10-op fn, cached call', us.kilnCompiled, us.kilnChain, 'kiln 10 eager ops'],
   ];
-  console.log(`kiln vs TensorFlow.js ${tf.version.tfjs} (cpu backend), Node ${process.version}; median of ${ROUNDS} rounds, µs per call\n`);
+  console.log(`kiln vs TensorFlow.js ${tf.version.tfjs} (cpu backend), Node ${process.version}; median of ${ROUNDS} interleaved rounds, µs per call\n`);
   console.log(`${'case'.padEnd(32)} ${'kiln µs'.padStart(8)} ${'vs µs'.padStart(8)} ${'ratio'.padStart(7)}  vs`);
   console.log('-'.repeat(80));
   for (const [name, kilnUs, otherUs, against] of rows) {

@@ -60,12 +60,18 @@ export interface CustomGradientResult {
   readonly gradFunc: GradFunc;
 }
 
+/** Saves tensors for a customGrad's gradFunc (tf.GradSaveFunc). */
+export type GradSaveFunc = (tensors: Tensor[]) => void;
+
 /**
  * A function with a user-supplied gradient (as tf.customGrad): `f(...inputs, save)` returns
- * `{ value, gradFunc }`; `gradFunc(dy, saved)` returns one cotangent per input.
+ * `{ value, gradFunc }`; `gradFunc(dy, saved)` returns one cotangent per input. One input may be
+ * written `(x, save) => ...` without annotations; more inputs are typed as `(a: Tensor, b: Tensor, save: GradSaveFunc)`.
  */
-export function customGrad(f: (...args: [...Tensor[], (tensors: Tensor[]) => void]) => CustomGradientResult): (...inputs: TensorLike[]) => Tensor {
-  return (...inputs) => {
+export function customGrad(f: (x: Tensor, save: GradSaveFunc) => CustomGradientResult): (x: TensorLike) => Tensor;
+export function customGrad<A extends Tensor[]>(f: (...args: [...A, GradSaveFunc]) => CustomGradientResult): (...inputs: { [K in keyof A]: TensorLike }) => Tensor;
+export function customGrad(f: (...args: never) => CustomGradientResult): (...inputs: never) => Tensor {
+  return (...inputs: TensorLike[]): Tensor => {
     const xs = inputs.map((x, i) => toTensor(x, `inputs[${i}]`, 'customGrad'));
     let saved: Tensor[] = [];
     const save = (tensors: Tensor[]) => { saved = tensors; };

@@ -37,10 +37,11 @@ export class GradientTape {
 
   /** Also differentiate with respect to these tensors (plain tensors are not watched otherwise). */
   watch(...tensors: (Tensor | readonly Tensor[])[]): void {
-    this.active('GradientTape.watch');
+    const recording = this.active('GradientTape.watch');
     for (const t of tensors.flat()) {
       if (!(t instanceof Tensor)) throw new KilnError(`expects tensors, got ${typeof t}`, { op: 'GradientTape.watch' });
       this.watched.add(t);
+      recording.watch(t);
     }
   }
 

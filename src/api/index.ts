@@ -16,4 +16,4 @@ export {
 } from './ops/nn.js';
 export { memory, tidy, dispose, keep, type MemoryInfo } from './memory.js';
 export { GradientTape, type GradientOptions } from './gradient-tape.js';
-export { grad, grads, valueAndGrad, valueAndGrads, stopGradient, customGrad, type CustomGradientResult } from './grad.js';
+export { grad, grads, valueAndGrad, valueAndGrads, stopGradient, customGrad, type CustomGradientResult, type GradSaveFunc } from './grad.js';

@@ -1,6 +1,7 @@
 import { getOp, Graph, KilnError, userLocation, type Attrs, type OpDef, type TensorType, type Value } from '../ir/index.js';
 import type { Executable } from '../runtime/index.js';
 import { currentBackend } from './backends.js';
+import { EagerCache } from './eager-cache.js';
 import { compileGraph } from './pipeline.js';
 import { Tensor } from './tensor.js';
 import { currentTrace, type TraceState } from './trace-state.js';
@@ -48,23 +49,12 @@ interface EagerEntry {
   readonly checkValues: ((read: (input: number) => ArrayLike<number>) => void) | null;
 }
 
-const eagerCache = new Map<string, EagerEntry>();
-
-function attrKey(attrs: Attrs): string {
-  let key = '';
-  for (const k in attrs) {
-    const a = attrs[k];
-    key += `${k}=${a instanceof Tensor ? `@${a.id}` : typeof a === 'object' && a !== null ? JSON.stringify(a) : String(a)};`;
-  }
-  return key;
-}
+const eagerCache = new EagerCache<EagerEntry>();
 
 /** An eager op is a one-node graph, compiled once per (op, attributes, input types). */
 function applyEager(op: string, inputs: readonly Tensor[], attrs: Attrs): Tensor {
   const backend = currentBackend();
-  let key = `${backend.name}:${op}(${attrKey(attrs)})`;
-  for (const t of inputs) key += `${t.dtype}[${t.shape}]`;
-  let entry = eagerCache.get(key);
+  let entry = eagerCache.get(backend.name, op, attrs, inputs);
   if (!entry) {
     for (const t of inputs) if (!(t instanceof Tensor)) throw new KilnError(`expects tensors, got ${typeof t}`, { op });
     const graph = new Graph(op);
@@ -76,7 +66,7 @@ function applyEager(op: string, inputs: readonly Tensor[], attrs: Attrs): Tensor
     const types = params.map((p) => p.type);
     const checkValues = check ? (read: (input: number) => ArrayLike<number>) => check(read, types, out.node.attrs) : null;
     entry = { executable: compileGraph(graph, backend).executable, type: out.type, checkValues };
-    eagerCache.set(key, entry);
+    eagerCache.set(backend.name, op, attrs, inputs, entry);
   }
   const storages = inputs.map((t) => t.storage(op));
   // Only where reading back is cheap and synchronous; WebGPU skips it, as TF's GPU kernels do.

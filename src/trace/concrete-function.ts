@@ -1,4 +1,4 @@
-import { KilnError, printGraph, bytesPerElement, type Graph, type PrintOptions } from '../ir/index.js';
+import { KilnError, printGraph, type Graph, type PrintOptions } from '../ir/index.js';
 import type { PassRecord } from '../passes/index.js';
 import type { Storage } from '../runtime/index.js';
 import type { CompiledGraph } from './pipeline.js';
@@ -29,8 +29,14 @@ export interface ConcreteStats {
   readonly nodes: number;
   readonly kernels: number;
   readonly fusedNodes: number;
+  /** Intermediate buffers in the arena (reused across steps and calls). */
   readonly buffers: number;
+  /** Peak bytes of one call: the arena plus the values that outlive it. */
   readonly bytes: number;
+  /** Intermediates placed in a buffer that an earlier, dead intermediate used. */
+  readonly reusedBuffers: number;
+  /** Kernels that write a variable's new value over its old one. */
+  readonly inPlaceUpdates: number;
 }
 
 /** Marks where a tensor result goes in a function's output structure. */
@@ -69,8 +75,10 @@ export class ConcreteFunction {
       nodes: this.compiled.optimized.nodes.length,
       kernels: launches,
       fusedNodes: Math.max(0, computeNodes - launches - p.steps.filter((s) => s.kind === 'alias').length),
-      buffers: p.slots.length,
-      bytes: p.slots.reduce((s, slot) => s + slot.size * bytesPerElement(slot.dtype), 0),
+      buffers: p.plan.arena.length,
+      bytes: p.plan.peakBytes,
+      reusedBuffers: p.plan.reused,
+      inPlaceUpdates: p.steps.filter((s) => s.kind === 'launch' && s.inPlace !== undefined).length,
     };
   }
 

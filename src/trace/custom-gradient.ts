@@ -1,6 +1,5 @@
 import { extendOp, KilnError, type Value } from '../ir/index.js';
-import { applyOp, opObservers } from './apply.js';
-import { pauseRecording } from './tape.js';
+import { applyOp } from './apply.js';
 import { Tensor } from './tensor.js';
 import { currentTrace } from './trace-state.js';
 
@@ -15,10 +14,9 @@ const gradFuncs = new WeakMap<object, { fn: GradFunc; inputs: number }>();
  * computation (tf.customGrad). `inputs` are what gradFunc returns cotangents for.
  */
 export function withCustomGradient(value: Tensor, inputs: readonly Tensor[], saved: readonly Tensor[], gradFunc: GradFunc): Tensor {
-  const out = pauseRecording(() => applyOp('customGradient', [value, ...inputs, ...saved], { inputs: inputs.length }));
+  // Recorded like any op (eager tapes observe it; traced tapes' ranges hold the node), so the gradient reaches `inputs`.
+  const out = applyOp('customGradient', [value, ...inputs, ...saved], { inputs: inputs.length });
   gradFuncs.set(out.value ?? out, { fn: gradFunc, inputs: inputs.length });
-  // Tapes record the node with its inputs, so the gradient can reach them.
-  for (const observe of opObservers) observe('customGradient', [value, ...inputs, ...saved], { inputs: inputs.length }, out);
   return out;
 }
 

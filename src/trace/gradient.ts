@@ -1,7 +1,7 @@
 import { Graph, printGraph, type GraphBuilder, type HostTensor, type TensorType, type Value } from '../ir/index.js';
 import { deriveGradients } from '../passes/index.js';
 import type { Executable } from '../runtime/index.js';
-import { applyOp } from './apply.js';
+import { applyOp, valueOf } from './apply.js';
 import { currentBackend } from './backends.js';
 import { compileGraph } from './pipeline.js';
 import { eagerTapesRecording, type Recording } from './tape.js';
@@ -60,7 +60,8 @@ export function computeGradients(recording: Recording, target: Value, sources: r
     const trace = recording.trace;
     const grads = deriveGradients({
       nodes, target, sources, builder: graphBuilder(trace.graph), forward: (v) => v,
-      ...(seed ? { seed: seed.value ?? trace.graph.parameter(seed) } : {}),
+      // A concrete seed is captured like any tensor the trace reads.
+      ...(seed ? { seed: valueOf(trace, seed, 'GradientTape.gradient') } : {}),
     });
     return grads.map((v) => (v ? new Tensor(v.type, null, v, trace) : null));
   }

@@ -1,10 +1,13 @@
 import { buildProgram, type Program } from '../codegen/index.js';
 import type { Graph } from '../ir/index.js';
-import { CPU_LIMITS, deadCodeElimination, fusionPass, runPasses, singletonPartition, type Pass, type PassRecord } from '../passes/index.js';
+import {
+  algebraicSimplification, commonSubexpressionElimination, constantFolding, CPU_LIMITS, deadCodeElimination, fusionPass,
+  runPasses, singletonPartition, type Pass, type PassRecord,
+} from '../passes/index.js';
 import { Executable, type Backend } from '../runtime/index.js';
 
 export interface PipelineOptions {
-  /** Passes by name set to false are skipped (`{ dce: false }`). */
+  /** Passes by name set to false are skipped (`{ cse: false }`); `dce: false` also skips `cleanup`. */
   readonly passes?: Readonly<Record<string, boolean>>;
   /** false turns fusion off (one kernel per op). */
   readonly fuse?: boolean;
@@ -18,14 +21,18 @@ export interface CompiledGraph {
   readonly executable: Executable;
 }
 
+/** DCE again, under its own name: drops what CSE, folding and simplification orphaned. */
+const cleanup: Pass = { name: 'cleanup', run: (graph) => deadCodeElimination.run(graph) };
+
 /** The optimization pipeline, in order; fusion partitions the final graph into kernels. */
 export function pipeline(): Pass[] {
-  return [deadCodeElimination, fusionPass(CPU_LIMITS)];
+  return [deadCodeElimination, commonSubexpressionElimination, constantFolding, algebraicSimplification, cleanup, fusionPass(CPU_LIMITS)];
 }
 
 /** trace → passes → partition → Kernel IR → Executable. */
 export function compileGraph(graph: Graph, backend: Backend, options: PipelineOptions = {}): CompiledGraph {
-  const enabled = { ...(options.passes ?? {}), ...(options.fuse === false ? { fusion: false } : {}) };
+  const passes = options.passes ?? {};
+  const enabled = { ...(passes.dce === false ? { cleanup: false } : {}), ...passes, ...(options.fuse === false ? { fusion: false } : {}) };
   const { graph: optimized, records } = runPasses(graph, pipeline(), { enabled });
   const partition = records.find((r) => r.partition)?.partition ?? singletonPartition(optimized);
   const program = buildProgram(optimized, partition);

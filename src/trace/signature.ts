@@ -1,3 +1,4 @@
+import { shapeKey } from './eager-cache.js';
 import { Tensor } from './tensor.js';
 import { Variable } from './variable.js';
 
@@ -28,7 +29,7 @@ export interface TracingKeyed {
  */
 export function signatureKey(value: unknown): string {
   if (value instanceof Variable) return `V${value.id}`;
-  if (value instanceof Tensor) return `T${value.dtype}[${value.shape.join(',')}]`;
+  if (value instanceof Tensor) return `T${value.dtype}[${shapeKey(value.shape)}]`;
   switch (typeof value) {
     case 'number': return `n${Object.is(value, -0) ? '-0' : value}`;
     case 'string': return `s${JSON.stringify(value)}`;

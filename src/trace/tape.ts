@@ -28,6 +28,8 @@ export class Recording {
   readonly outputs = new Map<Value, Tensor>();
   /** Traced: [start, end) node ranges of the trace graph recorded. */
   private readonly ranges: [number, number][] = [];
+  /** Traced: where the range being recorded now began (null while not recording or paused). */
+  private openedAt: number | null = null;
 
   constructor(readonly trace: TraceState | null) {
     this.graph = trace ? trace.graph : new Graph('tape');
@@ -55,14 +57,25 @@ export class Recording {
     this.bindings.push({ param: v, tensor: t, storage });
   }
 
-  /** The recorded value of a tensor, if it was recorded (eager) or belongs to the trace. */
+  /** The recorded value of a tensor, if it was recorded (eager) or belongs to the trace (or is captured by it). */
   valueOf(t: Tensor): Value | undefined {
-    if (this.trace) return t.value && t.trace === this.trace ? t.value : undefined;
-    const direct = t instanceof Variable ? undefined : this.values.get(t);
-    if (direct || !t.slot) return direct;
+    if (this.trace) return t.value ? (t.trace === this.trace ? t.value : undefined) : this.trace.captures.get(t);
+    if (!t.slot) return undefined;
+    // A variable is the value bound to its current storage; after an assignment, a read binds anew.
+    if (t instanceof Variable) {
+      const storage = t.slot.storage;
+      return this.bindings.findLast((b) => b.tensor === t && b.storage === storage && b.param.node.op === 'parameter')?.param;
+    }
+    const direct = this.values.get(t);
+    if (direct) return direct;
     const shape = t.shape.join();
     const found = this.byStorage.get(t.slot.storage)?.filter((v) => v.type.shape.join() === shape && v.type.dtype === t.dtype);
     return found?.[found.length - 1];
+  }
+
+  /** Eager: binds a watched tensor now, so it is a recorded value even if no op reads it (gradient(x, x)). */
+  watch(t: Tensor): void {
+    if (!this.trace && t.slot && !this.valueOf(t)) this.bind(t);
   }
 
   /** All values a source stands for: every recorded read of a variable, or the tensor's own value. */
@@ -75,12 +88,15 @@ export class Recording {
     return v ? [v] : [];
   }
 
-  beginTraced(): number {
-    return this.graph.nodes.length;
+  /** Traced: starts (or, after a pause, resumes) a range of recorded nodes. */
+  beginTraced(): void {
+    this.openedAt = this.graph.nodes.length;
   }
 
-  endTraced(start: number): void {
-    this.ranges.push([start, this.graph.nodes.length]);
+  /** Traced: closes the open range, so nodes made until the next begin are not recorded. */
+  endTraced(): void {
+    if (this.openedAt !== null) this.ranges.push([this.openedAt, this.graph.nodes.length]);
+    this.openedAt = null;
   }
 
   /** The recorded nodes in topological order. */
@@ -112,24 +128,30 @@ export function recordInto<T>(recording: Recording, fn: () => T): T {
   if (recording.trace !== trace) {
     throw new KilnError(`a GradientTape made ${recording.trace ? 'inside' : 'outside'} a compiled function cannot record ${trace ? 'inside' : 'outside'} one; make the tape where it records`, { op: 'GradientTape.record' });
   }
-  const start = recording.beginTraced();
+  // record() inside the same tape's record() is already recorded.
+  if (recordingTapes.has(recording)) return fn();
+  if (trace) recording.beginTraced();
   recordingTapes.add(recording);
   try {
     return fn();
   } finally {
     recordingTapes.delete(recording);
-    if (trace) recording.endTraced(start);
+    if (trace) recording.endTraced();
   }
 }
 
-/** Runs `fn` with every tape paused (tf's stop_recording). */
+/** Runs `fn` with every tape paused (tf's stop_recording); traced tapes skip the nodes it adds. */
 export function pauseRecording<T>(fn: () => T): T {
   const paused = [...recordingTapes];
   recordingTapes.clear();
+  for (const r of paused) if (r.trace) r.endTraced();
   try {
     return fn();
   } finally {
-    for (const r of paused) recordingTapes.add(r);
+    for (const r of paused) {
+      if (r.trace) r.beginTraced();
+      recordingTapes.add(r);
+    }
   }
 }
 

@@ -48,7 +48,8 @@ function check(c: FixtureCase, grads: readonly (kiln.Tensor | null)[], how: stri
     expect(got, `${how}: gradient ${i} is null`).not.toBeNull();
     expect(got!.shape, `${how}: gradient ${i} shape`).toEqual(expected.shape);
     expect(got!.dtype, `${how}: gradient ${i} dtype`).toBe('float32');
-    expectClose(got!.dataSync(), expected.data, c.tol, `${how}: gradient ${i}`);
+    // PyTorch computed in float64: tol relative, and absolute near zero where float32 rounding dominates.
+    expectClose(got!.dataSync(), expected.data, c.tol, `${how}: gradient ${i}`, c.tol);
   });
 }
 

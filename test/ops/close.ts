@@ -4,11 +4,11 @@ import { expect } from 'vitest';
 export type Numbers = ArrayLike<number>;
 
 /**
- * Asserts |actual - expected| <= rtol · max(1, |expected|) for every element (NaN matches NaN,
+ * Asserts |actual - expected| <= atol + rtol · |expected| for every element (NaN matches NaN,
  * infinities match exactly) and reports the worst element, so a failure says where and by how much.
- * rtol 0 is an exact comparison.
+ * rtol 0 (with atol 0, the default) is an exact comparison.
  */
-export function expectClose(actual: Numbers, expected: Numbers, rtol: number, what = 'values'): void {
+export function expectClose(actual: Numbers, expected: Numbers, rtol: number, what = 'values', atol = 0): void {
   expect(actual.length, `${what}: element count`).toBe(expected.length);
   let worst = -1;
   let worstExcess = 0;
@@ -19,7 +19,7 @@ export function expectClose(actual: Numbers, expected: Numbers, rtol: number, wh
     let excess: number;
     if (Number.isNaN(e) || Number.isNaN(a)) excess = Number.isNaN(e) && Number.isNaN(a) ? 0 : Infinity;
     else if (!Number.isFinite(e) || !Number.isFinite(a)) excess = a === e ? 0 : Infinity;
-    else excess = Math.abs(a - e) - rtol * Math.max(1, Math.abs(e));
+    else excess = Math.abs(a - e) - (atol + rtol * Math.abs(e));
     if (excess > 0) {
       bad++;
       if (worst < 0 || excess > worstExcess) { worst = i; worstExcess = excess; }
@@ -28,6 +28,6 @@ export function expectClose(actual: Numbers, expected: Numbers, rtol: number, wh
   if (bad > 0) {
     const a = actual[worst]!;
     const e = expected[worst]!;
-    expect.fail(`${what}: ${bad} of ${expected.length} elements differ (rtol ${rtol}); worst at flat index ${worst}: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)})`);
+    expect.fail(`${what}: ${bad} of ${expected.length} elements differ (rtol ${rtol}, atol ${atol}); worst at flat index ${worst}: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)})`);
   }
 }
