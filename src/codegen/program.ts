@@ -101,7 +101,7 @@ export function buildProgram(graph: Graph, groups: readonly Partition[]): Progra
   for (const s of slots) if (s.role === 'temp' && escapes.has(s.root)) s.role = slots[s.root]!.role === 'pinned' ? 'pinned' : 'escape';
   for (const s of slots) if (s.role === 'temp' && slots[s.root]!.role === 'pinned') s.role = 'pinned';
 
-  markInPlaceUpdates(steps, slots, readOf);
+  markInPlaceUpdates(steps, slots, readOf, outputs);
   const reads = (s: DraftStep) => (s.kind === 'launch' ? s.inputs : s.kind === 'alias' || s.kind === 'assign' ? [s.from] : []);
   const writes = (s: DraftStep) => (s.kind === 'launch' ? s.outputs : s.kind === 'alias' || s.kind === 'read' ? [s.to] : []);
   const plan = planBuffers(
@@ -115,7 +115,8 @@ export function buildProgram(graph: Graph, groups: readonly Partition[]): Progra
  * A kernel whose result is written into variable V, reading V's current value only at the
  * element it writes, and being the last reader of that value, may update V in place.
  */
-function markInPlaceUpdates(steps: DraftStep[], slots: Draft[], readOf: Map<number, VariableRef>): void {
+function markInPlaceUpdates(steps: DraftStep[], slots: Draft[], readOf: Map<number, VariableRef>, outputs: readonly number[]): void {
+  const outputRoots = new Set(outputs.map((o) => slots[o]!.root));
   const lastRead = new Map<number, number>();
   steps.forEach((s, i) => {
     const reads = s.kind === 'launch' ? s.inputs : s.kind === 'alias' || s.kind === 'assign' ? [s.from] : [];
@@ -133,6 +134,12 @@ function markInPlaceUpdates(steps: DraftStep[], slots: Draft[], readOf: Map<numb
     if (slots[read]!.size !== slots[s.from]!.size || slots[read]!.dtype !== slots[s.from]!.dtype) return;
     // Nothing between the update and the assignment may read the variable's value.
     if (steps.slice(producer + 1, i).some((t) => t.kind === 'read' && t.variable === s.variable)) return;
+    // Every earlier read of the variable shares its storage: none may be read after the update or
+    // be returned (a snapshot such as `v.read()` must keep the old value).
+    for (const [slot, ref] of readOf) {
+      if (ref !== s.variable || slot > s.from) continue;
+      if ((lastRead.get(slot) ?? -1) > producer || outputRoots.has(slot)) return;
+    }
     launch.inPlace = read;
   });
 }

@@ -19,7 +19,9 @@ function isVariable(v: AttrValue): v is VariableRef {
 
 function formatNumber(x: number, dtype: string): string {
   if (dtype === 'bool') return x ? 'true' : 'false';
-  if (Number.isInteger(x) && dtype === 'float32') return `${x}.0`;
+  if (Object.is(x, -0)) return dtype === 'float32' ? '-0.0' : '0';
+  // 1e+21 is an integer too, but has no room for a `.0`.
+  if (Number.isInteger(x) && dtype === 'float32' && !String(x).includes('e')) return `${x}.0`;
   return String(x);
 }
 

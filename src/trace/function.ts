@@ -4,6 +4,7 @@ import { currentBackend } from './backends.js';
 import { ConcreteFunction, OutputSlot } from './concrete-function.js';
 import { compileGraph, type PipelineOptions } from './pipeline.js';
 import { isPlainObject, replaceTensors, signatureKey, tensorLeaves } from './signature.js';
+import { eagerTapesRecording } from './tape.js';
 import { Tensor } from './tensor.js';
 import { currentTrace, TraceState, withTrace } from './trace-state.js';
 
@@ -68,8 +69,9 @@ export class TraceCache<A extends unknown[], R> {
   }
 
   call(args: A): R {
-    // Inside another trace, a compiled function is inlined into the caller's graph.
-    if (eagerly || currentTrace()) return this.fn(...args);
+    // Inside another trace, a compiled function is inlined into the caller's graph. While an
+    // eager GradientTape records, it runs op by op so the tape sees (and differentiates) its ops.
+    if (eagerly || currentTrace() || eagerTapesRecording()) return this.fn(...args);
     const key = signatureKey(args);
     let cf = this.concreteFunctions.get(key);
     this.detector.note(!cf, this.name);

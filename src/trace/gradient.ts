@@ -69,8 +69,9 @@ export function computeGradients(recording: Recording, target: Value, sources: r
   if (eagerTapesRecording() || nodes.some((n) => n.op === 'customGradient')) {
     const tensorOf = (v: Value) => {
       const b = recording.bindings.find((x) => x.param === v)!;
-      // A tensor disposed since it was recorded is revived from the storage the tape pinned.
-      return b.tensor.isDisposed ? new Tensor(v.type, { storage: b.storage.retain() }) : b.tensor;
+      // A tensor disposed since it was recorded, or a variable assigned since, is read from the
+      // storage the tape pinned: the value the forward pass used.
+      return !b.tensor.isDisposed && b.tensor.slot?.storage === b.storage ? b.tensor : new Tensor(v.type, { storage: b.storage.retain() });
     };
     return deriveGradients({ nodes, target, sources, builder: eagerBuilder, forward: tensorOf, ...(seed ? { seed } : {}) });
   }

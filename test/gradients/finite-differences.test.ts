@@ -69,12 +69,27 @@ const conv = (strides: number, pads: readonly number[]): Attrs => ({ strides: [s
 const poolAttrs = (k: number, strides: number, pads: readonly number[]): Attrs => ({ filterSize: [k, k], strides: [strides, strides], pads: [...pads] });
 
 const unary = (op: string, draw: Draw = 'normal', attrs?: Attrs): Case => ({ name: op, op, inputs: [f([3, 4], draw)], ...(attrs ? { attrs } : {}) });
-/** A binary op on equal shapes and on shapes that broadcast both ways. */
-const binary = (op: string, a: Draw = 'normal', b: Draw = 'normal'): Case[] => [
-  { name: `${op}/same`, op, inputs: [f([3, 4], a), f([3, 4], b)] },
-  { name: `${op}/broadcast`, op, inputs: [f([2, 3, 1], a), f([4], b)] },
-  { name: `${op}/broadcast-rank`, op, inputs: [f([3, 1], a), f([2, 1, 4], b)] },
-];
+/** Two random shapes that broadcast together: ranks 0-3, each dim of each either the output's or 1. */
+function broadcastPair(random: () => number): [number[], number[]] {
+  const out = Array.from({ length: 1 + Math.floor(random() * 3) }, () => 2 + Math.floor(random() * 3));
+  const operand = () => {
+    const rank = Math.floor(random() * (out.length + 1));
+    return out.slice(out.length - rank).map((d) => (random() < 0.35 ? 1 : d));
+  };
+  return [operand(), operand()];
+}
+const shapes = rng(7);
+
+/** A binary op on equal shapes, on shapes that broadcast both ways, and on a random broadcasting pair. */
+const binary = (op: string, a: Draw = 'normal', b: Draw = 'normal'): Case[] => {
+  const [ra, rb] = broadcastPair(shapes);
+  return [
+    { name: `${op}/same`, op, inputs: [f([3, 4], a), f([3, 4], b)] },
+    { name: `${op}/broadcast`, op, inputs: [f([2, 3, 1], a), f([4], b)] },
+    { name: `${op}/broadcast-rank`, op, inputs: [f([3, 1], a), f([2, 1, 4], b)] },
+    { name: `${op}/random [${ra}] [${rb}]`, op, inputs: [f(ra, a), f(rb, b)] },
+  ];
+};
 
 const cases: Case[] = [
   unary('neg'), unary('abs', 'away'), unary('sqrt', 'positive'), unary('rsqrt', 'positive'), unary('exp'),
@@ -231,21 +246,27 @@ function build(c: Case, order: 0 | 1 | 2): Built {
   const xs = c.inputs.map((s) => graph.parameter({ shape: s.shape, dtype: s.dtype ?? 'float32' }));
   const out = c.build ? c.build(graph, xs) : graph.add(c.op, xs, c.attrs ?? {});
   const w = graph.parameter(out.type);
-  const us = xs.map((x) => graph.parameter(x.type));
+  for (const x of xs) graph.parameter(x.type); // u
   const loss = dot(graph, out, w);
   const sources = xs.map((x) => (x.type.dtype === 'float32' ? [x] : []));
   if (order === 0) return { graph, loss, grads: [] };
   const grads = deriveGradients({ nodes: [...graph.nodes], target: loss, sources, builder: builderOver(graph), forward: (v) => v });
   if (order === 1) return { graph, loss, grads };
-  let loss2: Value | null = null;
+  const loss2 = gradientDotU(graph, grads);
+  const grads2 = deriveGradients({ nodes: [...graph.nodes], target: loss2, sources, builder: builderOver(graph), forward: (v) => v });
+  return { graph, loss: loss2, grads: grads2 };
+}
+
+/** L2 = Σ sum(dL/dx · u), with the u parameters that `build` makes last. */
+function gradientDotU(graph: Graph, grads: readonly (Value | null)[]): Value {
+  const us = graph.params.slice(graph.params.length - grads.length);
+  let total: Value | null = null;
   grads.forEach((gx, i) => {
     if (!gx) return;
     const term = dot(graph, gx, us[i]!);
-    loss2 = loss2 ? graph.add('add', [loss2, term]) : term;
+    total = total ? graph.add('add', [total, term]) : term;
   });
-  const target = loss2 ?? graph.constant({ type: { shape: [], dtype: 'float32' }, data: Float64Array.of(0) });
-  const grads2 = deriveGradients({ nodes: [...graph.nodes], target, sources, builder: builderOver(graph), forward: (v) => v });
-  return { graph, loss: target, grads: grads2 };
+  return total ?? graph.constant({ type: { shape: [], dtype: 'float32' }, data: Float64Array.of(0) });
 }
 
 function evaluate(b: Built, params: readonly HostTensor[], outputs: readonly Value[]): HostTensor[] {
@@ -272,7 +293,7 @@ function checkOrder(c: Case, order: 1 | 2, seed: number): void {
   const values = evaluate(withGrads, params, grads.filter((g): g is Value => g !== null));
   // The loss alone, without the last derivation's nodes, for the differences.
   const plain = build(c, order === 1 ? 0 : 1);
-  const loss = order === 1 ? plain.loss : withGradsLoss(plain);
+  const loss = order === 1 ? plain.loss : gradientDotU(plain.graph, plain.grads);
   const lossAt = (ps: HostTensor[]) => evaluate(plain, ps, [loss])[0]!.data[0]!;
   const what = order === 1 ? 'dL/dx' : 'd(dL/dx · u)/dx';
   let k = 0;
@@ -304,18 +325,6 @@ function checkOrder(c: Case, order: 1 | 2, seed: number): void {
       expectClose([along], [difference(direction)], RTOL, `${what} of input ${i} along direction ${d}`, RTOL);
     }
   });
-}
-
-/** L2 = Σ sum(dL/dx · u) of a graph built with order 1. */
-function withGradsLoss(b: Built): Value {
-  const us = b.graph.params.slice(b.graph.params.length - b.grads.length);
-  let total: Value | null = null;
-  b.grads.forEach((gx, i) => {
-    if (!gx) return;
-    const term = dot(b.graph, gx, us[i]!);
-    total = total ? b.graph.add('add', [total, term]) : term;
-  });
-  return total ?? b.graph.constant({ type: { shape: [], dtype: 'float32' }, data: Float64Array.of(0) });
 }
 
 describe('VJP rules against central differences (reference evaluator, float64)', () => {

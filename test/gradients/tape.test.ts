@@ -140,6 +140,36 @@ describe('GradientTape basics', () => {
     expect(values(kiln.compile(() => assignedInRecord(v))())).toEqual([4, 6]);
   });
 
+  it('gradients use the values the forward pass read, even after a variable is assigned', () => {
+    const v = kiln.variable([1, 2]);
+    const tape = new kiln.GradientTape();
+    const y = tape.record(() => kiln.sum(kiln.square(v)));
+    v.assign(kiln.tensor([10, 10]));
+    expect(values(tape.gradient(y, [v])[0]!)).toEqual([2, 4]);
+    // The same with an outer tape recording, where the gradient runs op by op.
+    const w = kiln.variable([1, 2]);
+    const outer = new kiln.GradientTape();
+    const g = outer.record(() => {
+      const inner = new kiln.GradientTape();
+      const z = inner.record(() => kiln.sum(kiln.square(w)));
+      w.assign(kiln.tensor([10, 10]));
+      return inner.gradient(z, [w])[0]!;
+    });
+    expect(values(g)).toEqual([2, 4]);
+  });
+
+  it('a compiled function called while an eager tape records is differentiated through', () => {
+    const f = kiln.compile((x: kiln.Tensor) => kiln.sum(kiln.square(x)));
+    const x = kiln.tensor([1, 2]);
+    const tape = new kiln.GradientTape();
+    tape.watch(x);
+    const y = tape.record(() => f(x));
+    expect(values(tape.gradient(y, x))).toEqual([2, 4]);
+    expect(values(kiln.grad(f)(x))).toEqual([2, 4]);
+    expect(values(f(x))).toEqual([5]); // and runs compiled when no tape records
+    expect(f.traceCount).toBe(1);
+  });
+
   /** y = x² + (3x, computed without recording): dy/dx = 2x, the unrecorded part is a constant. */
   const withStopRecording = (x: kiln.Tensor): kiln.Tensor => {
     const tape = new kiln.GradientTape();

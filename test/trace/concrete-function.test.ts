@@ -49,9 +49,14 @@ describe('ConcreteFunction', () => {
     const stats = cf.stats;
     expect(stats.nodes).toBeGreaterThan(0);
     expect(stats.kernels).toBeGreaterThan(0);
-    expect(stats.buffers).toBeGreaterThan(0);
+    // Fused into kernels with no stored intermediates: the arena is empty, the output is the peak.
+    expect(stats.buffers).toBe(0);
     expect(stats.bytes).toBeGreaterThan(0);
-    expect(Object.keys(stats).sort()).toEqual(['buffers', 'bytes', 'fusedNodes', 'kernels', 'nodes']);
+    expect(Object.keys(stats).sort()).toEqual(['buffers', 'bytes', 'fusedNodes', 'inPlaceUpdates', 'kernels', 'nodes', 'reusedBuffers']);
+    // Unfused, each op stores its result: intermediates live in the arena.
+    const unfused = kiln.compile((a: kiln.Tensor, b: kiln.Tensor) => a.mul(2).add(b).relu().sub(1), { fuse: false }).concrete(x, y);
+    expect(unfused.stats.kernels).toBe(4);
+    expect(unfused.stats.buffers).toBeGreaterThan(0);
   });
 
   it('runs when called with its own signature and throws a KilnError for another', () => {

@@ -1,0 +1,242 @@
+import * as kiln from '../../api/index.js';
+import { KilnError, Tensor } from '../../api/index.js';
+import { Callback, CallbackList, type CallbackHooks, type History, type Logs } from '../callbacks/index.js';
+import { asList, DatasetBatches, disposeBatch, sampleCount, splitLast, TensorBatches, type BatchSource } from './data-adapter.js';
+import { checkData } from './input-checks.js';
+import type { Model, ModelIO, StepData, StepLogs } from './model.js';
+import { ProgressDisplay, type Verbosity } from './progress.js';
+
+/** Data given as (x, y[, sampleWeight]) tensors, or as a dataset of such batches. */
+export type ValidationData = readonly [ModelIO, ModelIO] | readonly [ModelIO, ModelIO, Tensor] | Iterable<StepData>;
+
+export interface FitOptions {
+  readonly epochs?: number;
+  /** Samples per step (default 32); ignored for datasets, which are batched already. */
+  readonly batchSize?: number;
+  readonly verbose?: Verbosity;
+  readonly callbacks?: readonly CallbackHooks[];
+  /** The last fraction of (x, y), taken before shuffling, held out for validation. */
+  readonly validationSplit?: number;
+  /** Validation data; overrides validationSplit. */
+  readonly validationData?: ValidationData;
+  readonly validationBatchSize?: number;
+  /** Shuffle the samples before each epoch (default true; datasets shuffle themselves). */
+  readonly shuffle?: boolean;
+  /** The epoch to start from (to resume training). */
+  readonly initialEpoch?: number;
+  readonly sampleWeight?: Tensor;
+}
+
+export interface EvaluateOptions {
+  readonly batchSize?: number;
+  readonly verbose?: Verbosity;
+  readonly callbacks?: readonly CallbackHooks[];
+  readonly sampleWeight?: Tensor;
+}
+
+export interface PredictOptions {
+  readonly batchSize?: number;
+}
+
+type DataArg = ModelIO | Iterable<StepData>;
+
+function isDataset(x: unknown): x is Iterable<StepData> {
+  return typeof x === 'object' && x !== null && !(x instanceof Tensor) && !Array.isArray(x) && typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function';
+}
+
+function positiveInt(op: string, name: string, value: number | undefined, fallback: number, min = 1): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min) throw new KilnError(`${name} must be an integer >= ${min}, got ${String(value)}`, { op });
+  return v;
+}
+
+/** Reads a step's logs back: one number per entry (the mean of a non-scalar value). */
+async function readLogs(logs: StepLogs | Record<string, unknown>): Promise<Logs> {
+  const out: Logs = {};
+  for (const [k, v] of Object.entries(logs)) {
+    if (v instanceof Tensor) {
+      const data = await v.data();
+      out[k] = data.length === 1 ? Number(data[0]) : Array.from(data, Number).reduce((a, b) => a + b, 0) / Math.max(1, data.length);
+    } else if (typeof v === 'number') out[k] = v;
+  }
+  return out;
+}
+
+const BATCH_HOOKS = ['onBatchBegin', 'onBatchEnd', 'onTrainBatchBegin', 'onTrainBatchEnd'] as const;
+const TEST_BATCH_HOOKS = ['onTestBatchBegin', 'onTestBatchEnd'] as const;
+
+/** Whether a callback does anything per batch (only then are a step's logs read back every step). */
+function usesHooks(callbacks: readonly CallbackHooks[], names: readonly (keyof CallbackHooks)[]): boolean {
+  const base = Callback.prototype as unknown as Record<string, unknown>;
+  return callbacks.some((cb) => names.some((n) => {
+    const hook = (cb as Record<string, unknown>)[n];
+    return typeof hook === 'function' && hook !== base[n];
+  }));
+}
+
+interface Sources {
+  readonly train: BatchSource;
+  readonly val: BatchSource | null;
+  /** Tensors made here (validation splits), disposed when fit ends. */
+  readonly made: Tensor[];
+}
+
+/** Checks the data and options and cuts the batches, all before any step runs. */
+async function prepareFit(model: Model, x: DataArg, y: ModelIO | undefined, options: FitOptions, batchSize: number): Promise<Sources> {
+  const made: Tensor[] = [];
+  if (isDataset(x)) {
+    if (options.validationSplit) throw new KilnError('validationSplit is not supported for datasets; pass validationData', { op: 'fit' });
+    return { train: new DatasetBatches(x, 'fit'), val: await validationSource(model, options, batchSize), made };
+  }
+  if (y === undefined) throw new KilnError('fit(x, y, options) needs targets y (or a dataset of [x, y] batches)', { op: 'fit' });
+  sampleCount('fit', [['x', x], ['y', y], ['sampleWeight', options.sampleWeight]]);
+  const split = options.validationSplit ?? 0;
+  if (!(split >= 0 && split < 1)) throw new KilnError(`validationSplit must be in [0, 1), got ${split}`, { op: 'fit' });
+  await checkData(model, x, y, 'fit');
+  let trainData: [ModelIO, ModelIO, Tensor | undefined] = [x, y, options.sampleWeight];
+  let val = await validationSource(model, options, batchSize);
+  if (!val && split > 0) {
+    const parts = splitLast(x, y, options.sampleWeight, split);
+    for (const part of [parts.train, parts.val]) for (const v of part) if (v) made.push(...asList(v));
+    trainData = parts.train;
+    val = new TensorBatches(parts.val[0], parts.val[1], parts.val[2], options.validationBatchSize ?? batchSize);
+  }
+  return { train: new TensorBatches(trainData[0], trainData[1], trainData[2], batchSize), val, made };
+}
+
+async function validationSource(model: Model, options: FitOptions, batchSize: number): Promise<BatchSource | null> {
+  const v = options.validationData;
+  if (v === undefined || v === null) return null;
+  if (isDataset(v)) return new DatasetBatches(v, 'fit (validationData)');
+  if (!Array.isArray(v) || v.length < 2) throw new KilnError('validationData must be [x, y], [x, y, sampleWeight] or a dataset', { op: 'fit' });
+  const [vx, vy, vw] = v as [ModelIO, ModelIO, Tensor | undefined];
+  await checkData(model, vx, vy, 'fit (validationData)');
+  return new TensorBatches(vx, vy, vw, options.validationBatchSize ?? batchSize);
+}
+
+/** Keras's fit: epochs of compiled train steps, validation, callbacks and progress; returns the History. */
+export async function fitModel(model: Model, x: DataArg, yOrOptions: ModelIO | FitOptions | undefined, maybeOptions: FitOptions | undefined): Promise<History> {
+  const dataset = isDataset(x);
+  const options: FitOptions = (dataset ? (yOrOptions as FitOptions | undefined) : maybeOptions) ?? {};
+  const y = dataset ? undefined : (yOrOptions as ModelIO | undefined);
+  model.compiled('fit');
+  const epochs = positiveInt('fit', 'epochs', options.epochs, 1, 0);
+  const batchSize = positiveInt('fit', 'batchSize', options.batchSize, 32);
+  const initialEpoch = positiveInt('fit', 'initialEpoch', options.initialEpoch, 0, 0);
+  const userCallbacks = options.callbacks ?? [];
+  const sources = await prepareFit(model, x, y, options, batchSize);
+  const progress = await ProgressDisplay.create(options.verbose ?? 'auto', epochs);
+  const callbacks = new CallbackList(userCallbacks, { addHistory: true, model, params: { epochs, steps: sources.train.steps, verbose: options.verbose === 'auto' ? 1 : options.verbose ?? 1 } });
+  const batchHooks = usesHooks(userCallbacks, BATCH_HOOKS);
+  const step = model.makeTrainFunction();
+  model.stopTraining = false;
+  try {
+    await callbacks.onTrainBegin();
+    for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+      model.resetMetrics();
+      await callbacks.onEpochBegin(epoch);
+      progress?.epochBegin(epoch, sources.train.steps);
+      let last: StepLogs | null = null;
+      let steps = 0;
+      for (const batch of sources.train.epoch(options.shuffle ?? true)) {
+        if (batchHooks) await callbacks.onTrainBatchBegin(steps);
+        let logs: StepLogs;
+        try {
+          logs = step(batch.data);
+        } finally {
+          disposeBatch(batch);
+        }
+        if (last) kiln.dispose(last);
+        last = logs;
+        const wanted = progress?.wantsBatchLogs(steps) ?? false;
+        const read = batchHooks || wanted ? await readLogs(logs) : null;
+        progress?.batch(steps, wanted ? read : null);
+        if (batchHooks) await callbacks.onTrainBatchEnd(steps, read ?? {});
+        steps++;
+        if (model.stopTraining) break;
+      }
+      const epochLogs = last ? await readLogs(last) : {};
+      if (last) kiln.dispose(last);
+      if (sources.val) {
+        const valLogs = await runEvaluation(model, sources.val, null);
+        for (const [k, v] of Object.entries(valLogs)) epochLogs[`val_${k}`] = v;
+      }
+      progress?.epochEnd(epoch, steps, epochLogs);
+      await callbacks.onEpochEnd(epoch, epochLogs);
+    }
+    await callbacks.onTrainEnd();
+  } finally {
+    progress?.close();
+    kiln.dispose(sources.made);
+  }
+  return callbacks.history!;
+}
+
+/** Runs the compiled test step over every batch; the logs after the last one. */
+async function runEvaluation(model: Model, source: BatchSource, callbacks: CallbackList | null, testBatchHooks = false): Promise<Logs> {
+  const step = model.makeTestFunction();
+  model.resetMetrics();
+  await callbacks?.onTestBegin();
+  let last: StepLogs | null = null;
+  let i = 0;
+  for (const batch of source.epoch(false)) {
+    if (testBatchHooks) await callbacks?.onTestBatchBegin(i);
+    let logs: StepLogs;
+    try {
+      logs = step(batch.data);
+    } finally {
+      disposeBatch(batch);
+    }
+    if (last) kiln.dispose(last);
+    last = logs;
+    if (testBatchHooks) await callbacks?.onTestBatchEnd(i, await readLogs(logs));
+    i++;
+  }
+  const result = last ? await readLogs(last) : {};
+  if (last) kiln.dispose(last);
+  await callbacks?.onTestEnd(result);
+  return result;
+}
+
+/** Keras's evaluate: the loss and metrics over the data, as numbers. */
+export async function evaluateModel(model: Model, x: DataArg, yOrOptions: ModelIO | EvaluateOptions | undefined, maybeOptions: EvaluateOptions | undefined): Promise<Record<string, number>> {
+  const dataset = isDataset(x);
+  const options: EvaluateOptions = (dataset ? (yOrOptions as EvaluateOptions | undefined) : maybeOptions) ?? {};
+  model.compiled('evaluate');
+  const batchSize = positiveInt('evaluate', 'batchSize', options.batchSize, 32);
+  let source: BatchSource;
+  if (dataset) source = new DatasetBatches(x, 'evaluate');
+  else {
+    const y = yOrOptions as ModelIO | undefined;
+    if (y === undefined) throw new KilnError('evaluate(x, y, options) needs targets y (or a dataset of [x, y] batches)', { op: 'evaluate' });
+    await checkData(model, x, y, 'evaluate');
+    source = new TensorBatches(x, y, options.sampleWeight, batchSize);
+  }
+  const userCallbacks = options.callbacks ?? [];
+  const callbacks = new CallbackList(userCallbacks, { model, params: { steps: source.steps, verbose: 0 } });
+  return runEvaluation(model, source, callbacks, usesHooks(userCallbacks, TEST_BATCH_HOOKS));
+}
+
+/** Keras's predict: the compiled predict step over batches, the outputs joined along the batch axis. */
+export function predictModel(model: Model, x: ModelIO, options: PredictOptions): ModelIO {
+  const batchSize = positiveInt('predict', 'batchSize', options.batchSize, 32);
+  const n = sampleCount('predict', [['x', x]]);
+  const step = model.makePredictFunction();
+  const source = new TensorBatches(x, undefined, undefined, batchSize);
+  const parts: Tensor[][] = [];
+  let single = true;
+  for (const batch of source.epoch(false)) {
+    try {
+      const out = step(batch.data[0]);
+      single = out instanceof Tensor;
+      parts.push(asList(out));
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+  if (parts.length === 0) throw new KilnError(`no samples to predict (x has ${n})`, { op: 'predict' });
+  if (parts.length === 1) return single ? parts[0]![0]! : parts[0]!;
+  const joined = parts[0]!.map((_, o) => kiln.concat(parts.map((p) => p[o]!), 0));
+  for (const p of parts) kiln.dispose(p);
+  return single ? joined[0]! : joined;
+}
