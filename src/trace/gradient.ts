@@ -1,6 +1,6 @@
 import { Graph, printGraph, type GraphBuilder, type HostTensor, type TensorType, type Value } from '../ir/index.js';
 import { deriveGradients } from '../passes/index.js';
-import type { Executable } from '../runtime/index.js';
+import { Storage, type Executable } from '../runtime/index.js';
 import { applyOp, valueOf } from './apply.js';
 import { currentBackend } from './backends.js';
 import { compileGraph } from './pipeline.js';
@@ -28,12 +28,8 @@ function graphBuilder(graph: Graph): GraphBuilder<Value> {
 const eagerBuilder: GraphBuilder<Tensor> = {
   op: (name, inputs, attrs = {}) => applyOp(name, inputs, attrs),
   constant: (value, dtype = 'float32') => {
-    const g = new Graph('constant');
-    g.outputs = [g.constant(scalar(value, dtype))];
-    const { executable } = compileGraph(g, currentBackend());
-    const [s] = executable.run([], variableSlot);
-    executable.dispose();
-    return new Tensor({ shape: [], dtype }, { storage: s! });
+    const backend = currentBackend();
+    return new Tensor({ shape: [], dtype }, { storage: new Storage(backend, backend.upload(dtype, scalar(value, dtype).data)) });
   },
   typeOf: (t) => ({ shape: t.shape, dtype: t.dtype }),
 };
