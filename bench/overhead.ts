@@ -7,6 +7,14 @@ import * as kiln from '../src/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+// BENCH_CLOCK=cpu times with the process's CPU time instead of the wall clock: steadier on a
+// machine busy with other work, though it also counts V8's GC threads.
+const CPU_CLOCK = process.env.BENCH_CLOCK === 'cpu';
+function now(): number {
+  if (!CPU_CLOCK) return performance.now();
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
 
 interface Case {
   readonly iterations: number;
@@ -26,9 +34,9 @@ function measureAll<K extends string>(cases: Record<K, Case>): Record<K, number>
     for (const k of keys) {
       const { body } = cases[k];
       const n = calls(cases[k]);
-      const start = performance.now();
+      const start = now();
       for (let i = 0; i < n; i++) body();
-      samples.get(k)!.push(((performance.now() - start) * 1000) / n);
+      samples.get(k)!.push(((now() - start) * 1000) / n);
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -93,7 +101,7 @@ async function main(): Promise<void> {
     ['compiled 10-op fn, cached call', us.kilnCompiled, us.tfChain, 'tfjs 10 eager ops'],
     ['compiled 10-op fn, cached call', us.kilnCompiled, us.kilnChain, 'kiln 10 eager ops'],
   ];
-  console.log(`kiln vs TensorFlow.js ${tf.version.tfjs} (cpu backend), Node ${process.version}; median of ${ROUNDS} interleaved rounds, µs per call\n`);
+  console.log(`kiln vs TensorFlow.js ${tf.version.tfjs} (cpu backend), Node ${process.version}; median of ${ROUNDS} interleaved rounds, ${CPU_CLOCK ? 'CPU' : 'wall-clock'} µs per call\n`);
   console.log(`${'case'.padEnd(32)} ${'kiln µs'.padStart(8)} ${'vs µs'.padStart(8)} ${'ratio'.padStart(7)}  vs`);
   console.log('-'.repeat(80));
   for (const [name, kilnUs, otherUs, against] of rows) {

@@ -1,6 +1,6 @@
 import './methods.js';
 
-export { Tensor, compile, compiled, runFunctionsEagerly, setBackend, getBackend, ConcreteFunction, type CompileOptions, type CompiledFunction } from '../trace/index.js';
+export { Tensor, compile, compiled, runFunctionsEagerly, setBackend, getBackend, ready, ConcreteFunction, type CompileOptions, type CompiledFunction } from '../trace/index.js';
 export { outsideTraces as initScope, tracingKey, type TracingKeyed } from '../trace/index.js';
 export { Variable } from './variable.js';
 export { KilnError, type DType, type TypedArray } from '../ir/index.js';
@@ -15,5 +15,6 @@ export {
   softmax, logSoftmax, oneHot, conv2d, maxPool, avgPool, nn, type Padding,
 } from './ops/nn.js';
 export { memory, tidy, dispose, keep, type MemoryInfo } from './memory.js';
+export * as data from './data/index.js';
 export { GradientTape, type GradientOptions } from './gradient-tape.js';
 export { grad, grads, valueAndGrad, valueAndGrads, stopGradient, customGrad, type CustomGradientResult, type GradSaveFunc } from './grad.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { inspectCommand } from './inspect.js';
 
 /** The package's own version, read from package.json (two levels up from src/cli and dist/cli). */
 export function packageVersion(): string {
@@ -16,17 +17,7 @@ export function createProgram(): Command {
     .helpOption('-h, --help', 'show this help')
     .showHelpAfterError();
 
-  // A placeholder so `kiln inspect` answers clearly until the inspection tool lands.
-  program
-    .command('inspect')
-    .description('run a script and show its compiled functions, IR after each pass and kernels (coming with the inspection tool)')
-    .argument('[script]', 'the script to run')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write('kiln inspect is not available yet: it comes with the inspection tool.\n');
-      process.exitCode = 2;
-    });
+  program.addCommand(inspectCommand());
 
   return program;
 }

@@ -6,20 +6,39 @@ import { toAffine } from './affine.js';
  * and loop-invariant code hoisted: each subexpression is placed at the outermost loop level
  * whose index variables it uses, as a `const` when it is reused or invariant.
  */
+export interface JsExprOptions {
+  /** What an expression of kind 'acc' renders to (reductions' epilogues); default `acc`. */
+  readonly accName?: string;
+  /** The loop level `acc` is available at; default: none (never hoisted, never shared). */
+  readonly accLevel?: number;
+  /** When set, every temp is declared at this one level (epilogues run outside the loop nest). */
+  readonly flatLevel?: number;
+  /** Prefix of temp names, so that several writers can share one function body; default `t`. */
+  readonly prefix?: string;
+  /** The loop level of each domain dim, when loops do not nest in dim order; default the dim. */
+  readonly levels?: readonly number[];
+}
+
 export class JsExprWriter {
   /** Statements per loop level; level -1 runs once before all loops. */
   readonly statements = new Map<number, string[]>();
   private readonly byKey = new Map<string, { name: string | null; level: number; code: string; uses: number }>();
   private temps = 0;
+  private readonly accName: string;
+  private readonly accLevel: number;
+  private readonly flatLevel: number | undefined;
+  private readonly prefix: string;
 
   constructor(
     private readonly loopVar: (dim: number) => string,
     private readonly rank: number,
-    /** Names an expression of kind 'acc' renders to (reductions' epilogues). */
-    private readonly accName = 'acc',
-    /** When set, every temp is declared at this one level (epilogues run outside the loop nest). */
-    private readonly flatLevel?: number,
-  ) {}
+    private readonly options: JsExprOptions = {},
+  ) {
+    this.accName = options.accName ?? 'acc';
+    this.accLevel = options.accLevel ?? Number.MAX_SAFE_INTEGER;
+    this.flatLevel = options.flatLevel;
+    this.prefix = options.prefix ?? (options.flatLevel !== undefined ? 'e' : 't');
+  }
 
   private readonly keyCounts = new Map<string, number>();
 
@@ -30,17 +49,30 @@ export class JsExprWriter {
     return this.visit(c, useLevel).code;
   }
 
-  /** First pass: how often each subexpression occurs, so shared ones become temps at once. */
-  private countKeys(e: Expr): string {
+  /**
+   * First pass: how often each subexpression occurs, so shared ones become temps at once. The
+   * parts of a repeated subexpression count once: they are computed once, inside its temp.
+   */
+  private countKeys(e: Expr): void {
+    const key = this.keyOf(e);
+    const seen = this.keyCounts.get(key) ?? 0;
+    this.keyCounts.set(key, seen + 1);
+    if (seen > 0) return;
+    if (e.k === 'load') this.countKeys(e.at);
+    if (e.k === 'alu') for (const a of e.args) this.countKeys(a);
+  }
+
+  private keyOf(e: Expr): string {
+    const known = this.exprKey.get(e);
+    if (known !== undefined) return known;
     let key: string;
     switch (e.k) {
-      case 'const': return `c${e.value}`;
-      case 'index': return `i${e.dim}`;
-      case 'acc': return 'acc';
-      case 'load': key = `L${e.input}[${this.countKeys(e.at)}]`; break;
-      case 'alu': key = `${e.op}:${e.dtype}(${e.args.map((a) => this.countKeys(a)).join(',')})`; break;
+      case 'const': key = `c${e.value}`; break;
+      case 'index': key = `i${e.dim}`; break;
+      case 'acc': key = 'acc'; break;
+      case 'load': key = `L${e.input}[${this.keyOf(e.at)}]`; break;
+      case 'alu': key = `${e.op}:${e.dtype}(${e.args.map((a) => this.keyOf(a)).join(',')})`; break;
     }
-    this.keyCounts.set(key, (this.keyCounts.get(key) ?? 0) + 1);
     this.exprKey.set(e, key);
     return key;
   }
@@ -64,44 +96,54 @@ export class JsExprWriter {
     return e;
   }
 
-  private visit(e: Expr, useLevel: number): { code: string; level: number } {
+  /** `inIndex`: inside a load's index, where int32 arithmetic cannot wrap (it addresses a buffer). */
+  private visit(e: Expr, useLevel: number, inIndex = false, asCondition = false): { code: string; level: number } {
     switch (e.k) {
       case 'const': return { code: jsConst(e.value), level: -1 };
-      case 'index': return { code: this.loopVar(e.dim), level: e.dim };
-      case 'acc': return { code: this.accName, level: Number.MAX_SAFE_INTEGER };
-      case 'load': {
-        const at = this.visit(e.at, useLevel);
-        return this.share(`in${e.input}[${at.code}]`, at.level, useLevel, e);
-      }
-      case 'alu': {
-        const args = e.args.map((a) => this.visit(a, useLevel));
-        const level = Math.max(-1, ...args.map((a) => a.level));
-        return this.share(aluJs(e.op, args.map((a) => a.code), e.dtype, e.args[0]!.dtype), level, useLevel, e);
-      }
+      case 'index': return { code: this.loopVar(e.dim), level: this.options.levels?.[e.dim] ?? e.dim };
+      case 'acc': return { code: this.accName, level: this.accLevel };
+      default: break;
     }
+    // The same subexpression renders differently as an index, a condition or a value.
+    const key = `${this.keyOf(e)}${inIndex ? '@index' : asCondition ? '@if' : ''}`;
+    const named = this.byKey.get(key);
+    if (named?.name) return this.share(key, named.code, named.level, useLevel, e);
+    if (e.k === 'load') {
+      const at = this.visit(e.at, useLevel, true);
+      return this.share(key, `in${e.input}[${unwrap(at.code)}]`, at.level, useLevel, e);
+    }
+    const args = e.args.map((a, i) => this.visit(a, useLevel, inIndex, i === 0 && e.op === 'where' && a.k === 'alu' && CONDITIONS[a.op] !== undefined));
+    const level = Math.max(-1, ...args.map((a) => a.level));
+    const codes = args.map((a) => a.code);
+    let code: string;
+    // A comparison that only selects renders as a plain condition, not as a 0/1 value.
+    if (asCondition) code = `${codes[0]} ${CONDITIONS[e.op]} ${codes[1]}`;
+    else if (inIndex && e.dtype === 'int32' && INDEX_ALU[e.op] !== undefined) code = `(${codes.join(INDEX_ALU[e.op])})`;
+    else code = aluJs(e.op, codes, e.dtype, e.args[0]!.dtype);
+    return this.share(key, code, level, useLevel, e);
   }
 
   /** Returns a temp's name for code used more than once or hoistable; inline code otherwise. */
-  private share(code: string, level: number, useLevel: number, e: Expr): { code: string; level: number } {
+  private share(key: string, code: string, level: number, useLevel: number, e: Expr): { code: string; level: number } {
     if (level === Number.MAX_SAFE_INTEGER) return { code, level };
-    const shared = (this.keyCounts.get(this.exprKey.get(e) ?? '') ?? 0) > 1;
-    const found = this.byKey.get(code);
+    const found = this.byKey.get(key);
     if (found) {
       found.uses++;
       if (!found.name) found.name = this.declare(code, Math.min(level, useLevel));
       return { code: found.name, level: found.level };
     }
+    const shared = (this.keyCounts.get(this.keyOf(e)) ?? 0) > 1;
     const entry = { name: null as string | null, level, code, uses: 1 };
-    this.byKey.set(code, entry);
+    this.byKey.set(key, entry);
     if (level < useLevel || shared) entry.name = this.declare(code, Math.min(level, useLevel));
     return { code: entry.name ?? code, level };
   }
 
   private declare(code: string, level: number): string {
-    const name = `${this.flatLevel !== undefined ? 'e' : 't'}${this.temps++}`;
+    const name = `${this.prefix}${this.temps++}`;
     if (this.flatLevel !== undefined) level = this.flatLevel;
     const list = this.statements.get(level) ?? [];
-    list.push(`const ${name} = ${code};`);
+    list.push(`const ${name} = ${unwrap(code)};`);
     this.statements.set(level, list);
     return name;
   }
@@ -112,6 +154,22 @@ export class JsExprWriter {
     this.statements.delete(level);
     return s;
   }
+}
+
+/** Comparisons as JS conditions (NaN compares false, as the 0/1 forms do). */
+const CONDITIONS: Partial<Record<string, string>> = { lt: '<', le: '<=', gt: '>', ge: '>=', eq: '===', ne: '!==' };
+/** Index arithmetic as plain JS operators: small integers, exact in float64. */
+const INDEX_ALU: Partial<Record<string, string>> = { add: ' + ', sub: ' - ', mul: ' * ' };
+
+/** `code` without parentheses that enclose all of it. */
+function unwrap(code: string): string {
+  if (!code.startsWith('(')) return code;
+  let depth = 0;
+  for (let i = 0; i < code.length; i++) {
+    if (code[i] === '(') depth++;
+    else if (code[i] === ')' && --depth === 0) return i === code.length - 1 ? code.slice(1, -1) : code;
+  }
+  return code;
 }
 
 export function jsConst(v: number): string {

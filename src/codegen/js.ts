@@ -1,6 +1,6 @@
-import type { Expr } from '../ir/index.js';
-import { toAffine } from './affine.js';
+import { collapseDims } from './collapse.js';
 import { JsExprWriter, jsConst } from './js-expr.js';
+import { matchContraction, renderContraction } from './js-matmul.js';
 import { reduceInit, type Kernel, type ReduceKernel } from './kernel.js';
 
 /**
@@ -14,11 +14,14 @@ export function renderJs(kernel: Kernel): string {
     ...kernel.inputs.map((_, i) => `const in${i} = ins[${i}];`),
     ...kernel.outputs.map((_, i) => `const out${i} = outs[${i}];`),
   ];
-  if (kernel.kind === 'reduce') {
-    const contraction = kernel.op === 'sum' ? matchContraction(kernel) : null;
-    return [...head, ...(contraction ? renderContraction(kernel, contraction) : renderReduce(kernel))].join('\n');
+  // Dims that every load walks as one become one loop; a matrix product keeps its rows and columns apart.
+  if (kernel.kind === 'map') return [...head, ...renderMap(collapseDims(kernel))].join('\n');
+  const flat = collapseDims(kernel);
+  for (const k of [flat, kernel]) {
+    const c = matchContraction(k);
+    if (c) return [...head, ...renderContraction(k, c)].join('\n');
   }
-  return [...head, ...renderMap(kernel)].join('\n');
+  return [...head, ...renderReduce(flat)].join('\n');
 }
 
 const v = (d: number) => `i${d}`;
@@ -65,10 +68,13 @@ function renderReduce(kernel: ReduceKernel): string[] {
     argmin: `{ const x = ${body}; if (x < acc || (x !== x && acc === acc)) { acc = x; arg = k; } k++; }`,
   }[kernel.op];
   const innerLoops = q === 0 ? [...w.take(r - 1), update] : nest(all, r, r + q, w, [...w.take(r + q - 1), update]);
-  const epilogueWriter = new JsExprWriter(v, r, arg ? 'arg' : 'acc', EPILOGUE);
+  const epilogueWriter = new JsExprWriter(v, r, { accName: arg ? 'arg' : 'acc', accLevel: EPILOGUE, flatLevel: EPILOGUE });
   const epilogue = epilogueWriter.render(kernel.epilogue, EPILOGUE);
+  // An empty int32 max/min keeps its ±Infinity start, which an Int32Array stores as 0 (as the
+  // reference does); a fused epilogue reads the accumulator directly, so it must start at 0 too.
+  const empty = kernel.body.dtype === 'int32' && kernel.inner.includes(0);
   const point = [
-    `let acc = ${jsConst(reduceInit(kernel.op))};`,
+    `let acc = ${jsConst(empty ? reduceInit(kernel.op) | 0 : reduceInit(kernel.op))};`,
     ...(arg ? ['let arg = 0;', 'let k = 0;'] : []),
     ...innerLoops,
     ...epilogueWriter.take(EPILOGUE),
@@ -78,80 +84,4 @@ function renderReduce(kernel: ReduceKernel): string[] {
   if (r === 0) return [...pre, ...point];
   // Hoisted statements of the last outer level belong before the inner loops, inside the point.
   return [...pre, ...nest(kernel.domain, 0, r, w, [...w.take(r - 1), ...point])];
-}
-
-interface Contraction {
-  /** Affine index of A and B over domain dims then the inner dim. */
-  readonly a: { input: number; base: number; coef: readonly number[] };
-  readonly b: { input: number; base: number; coef: readonly number[] };
-}
-
-/** A sum over one inner dim of load(A)·load(B) with affine indices: a matrix product. */
-function matchContraction(kernel: ReduceKernel): Contraction | null {
-  const e = kernel.body;
-  if (kernel.inner.length !== 1 || kernel.domain.length < 2 || e.k !== 'alu' || e.op !== 'mul' || e.dtype !== 'float32') return null;
-  const [x, y] = e.args as [Expr, Expr];
-  if (x.k !== 'load' || y.k !== 'load') return null;
-  const rank = kernel.domain.length + 1;
-  const ax = toAffine(x.at, rank);
-  const by = toAffine(y.at, rank);
-  if (!ax || !by) return null;
-  // A must not move with the output column j, nor B with the row i (sum(a * b) over an axis of
-  // two same-shaped tensors is not a matrix product); operands the other way round swap.
-  const i = rank - 3, j = rank - 2;
-  if (ax.coef[j] === 0 && by.coef[i] === 0) return { a: { input: x.input, ...ax }, b: { input: y.input, ...by } };
-  if (by.coef[j] === 0 && ax.coef[i] === 0) return { a: { input: y.input, ...by }, b: { input: x.input, ...ax } };
-  return null;
-}
-
-/**
- * A matrix product per batch point: rows of the output accumulate in a float64 row buffer
- * with the k loop outside the j loop (streaming rows of B), or as dot products when both
- * operands are contiguous along k (B transposed).
- */
-function renderContraction(kernel: ReduceKernel, c: Contraction): string[] {
-  const r = kernel.domain.length;
-  const n = kernel.domain[r - 1]!;
-  const k = kernel.inner[0]!;
-  const ai = c.a.coef[r - 2]!, ak = c.a.coef[r]!, bj = c.b.coef[r - 1]!, bk = c.b.coef[r]!;
-  const A = `in${c.a.input}`, B = `in${c.b.input}`;
-  const batchBase = (x: Contraction['a']) => [jsConst(x.base), ...x.coef.slice(0, r - 2).map((cf, d) => (cf ? `${v(d)} * ${cf}` : '')).filter(Boolean)].join(' + ');
-  const w = new JsExprWriter(v, r, `row[i${r - 1}]`, EPILOGUE);
-  const epi = w.render(kernel.epilogue, EPILOGUE);
-  const dot = ak === 1 && bk === 1 && bj !== 1;
-  const rowLoop = dot
-    ? [
-      `const aRow = aBase + ${v(r - 2)} * ${ai};`,
-      `for (let i${r - 1} = 0; i${r - 1} < ${n}; i${r - 1}++) {`,
-      `  const bRow = bBase + i${r - 1} * ${bj};`,
-      '  let s = 0;',
-      `  for (let kk = 0; kk < ${k}; kk++) s += ${A}[aRow + kk] * ${B}[bRow + kk];`,
-      `  row[i${r - 1}] = s;`,
-      '}',
-    ]
-    : [
-      'row.fill(0);',
-      `for (let kk = 0; kk < ${k}; kk++) {`,
-      `  const a = ${A}[aBase + ${v(r - 2)} * ${ai} + kk * ${ak}];`,
-      `  const bRow = bBase + kk * ${bk};`,
-      `  for (let j = 0; j < ${n}; j++) row[j] += a * ${B}[bRow + j * ${bj}];`,
-      '}',
-    ];
-  const rowBody = [
-    ...rowLoop,
-    `for (let i${r - 1} = 0; i${r - 1} < ${n}; i${r - 1}++) {`,
-    ...indent(w.take(EPILOGUE), 1),
-    `  out0[o++] = ${epi};`,
-    '}',
-  ];
-  const perBatch = [
-    `const aBase = ${batchBase(c.a)};`,
-    `const bBase = ${batchBase(c.b)};`,
-    `for (let ${v(r - 2)} = 0; ${v(r - 2)} < ${kernel.domain[r - 2]}; ${v(r - 2)}++) {`,
-    ...indent(rowBody, 1),
-    '}',
-  ];
-  let lines = perBatch;
-  for (let d = r - 3; d >= 0; d--) lines = [`for (let ${v(d)} = 0; ${v(d)} < ${kernel.domain[d]}; ${v(d)}++) {`, ...indent(lines, 1), '}'];
-  return [`const row = new Float64Array(${n});`, 'let o = 0;', ...lines];
 }

@@ -58,6 +58,12 @@ export class WgslExprWriter {
         return this.declare(`${this.names.input(e.input)}[${at.code}]`, at.level);
       }
       case 'alu': {
+        // exp(x) - 1 cancels in f32 near 0 (the js renderer computes it in float64): expm1.
+        const [x, one] = e.args;
+        if (e.op === 'sub' && e.dtype === 'float32' && x?.k === 'alu' && x.op === 'exp' && one?.k === 'const' && one.value === 1) {
+          const arg = this.visit(x.args[0]!);
+          return this.declare(this.call('k_expm1', arg.code), arg.level);
+        }
         const args = e.args.map((a) => this.visit(a));
         const level = Math.max(PRE, ...args.map((a) => a.level));
         return this.declare(this.alu(e, args.map((a) => a.code)), level);

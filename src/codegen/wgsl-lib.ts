@@ -30,8 +30,9 @@ const HELPERS: Readonly<Record<string, Helper>> = {
   },
   k_isign: { uses: [], code: 'fn k_isign(x: i32) -> i32 { return select(select(0i, 1i, x > 0i), -1i, x < 0i); }' },
   k_log1p: {
-    uses: ['k_isinf'],
+    uses: ['k_isinf', 'k_bits'],
     code: `fn k_log1p(x: f32) -> f32 {
+  if (x < -1.0) { return k_bits(0x7fc00000u); }
   let u = 1.0 + x;
   if (u == 1.0) { return x; }
   if (k_isinf(u)) { return u; }

@@ -1,5 +1,6 @@
 import type { Kernel } from '../codegen/index.js';
 import type { DType, TypedArray } from '../ir/index.js';
+import type { FusionLimits } from '../passes/index.js';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 
@@ -25,6 +26,8 @@ export interface Launch {
 /** What every backend provides: buffers, kernels, and running a list of launches. */
 export interface Backend {
   readonly name: BackendName;
+  /** What one kernel may read (WebGPU: storage buffers per shader stage); the CPU limits when absent. */
+  readonly limits?: FusionLimits;
   allocate(dtype: DType, size: number): DeviceBuffer;
   release(buffer: DeviceBuffer): void;
   /** A typed view of the first `size` elements of an arena buffer (no copy). */
@@ -35,4 +38,6 @@ export interface Backend {
   readSync(buffer: DeviceBuffer): TypedArray;
   compile(kernel: Kernel): CompiledKernel;
   run(launch: Launch): void;
+  /** Ends a run: submits what `run` recorded since the last flush (WebGPU: one command buffer per run). */
+  flush?(): void;
 }

@@ -103,6 +103,7 @@ export class Executable {
         }
       }
     }
+    backend.flush?.();
     const outputs = p.outputs.map((s) => stores[s]!.retain());
     for (const st of made) st.release();
     bufs.fill(undefined);

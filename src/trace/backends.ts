@@ -3,10 +3,14 @@ import { CpuBackend, type Backend, type BackendName } from '../runtime/index.js'
 
 type BackendFactory = () => Promise<Backend>;
 
-const factories = new Map<BackendName, BackendFactory>([['cpu', async () => new CpuBackend()]]);
-const ready = new Map<BackendName, Backend>();
+const factories = new Map<BackendName, BackendFactory>([
+  ['cpu', async () => new CpuBackend()],
+  // Loaded on first use: the module (and, in Node, Dawn) only when someone asks for WebGPU.
+  ['webgpu', async () => (await import('../runtime/webgpu/index.js')).createWebGpuBackend()],
+]);
+const made = new Map<BackendName, Backend>();
 let current: Backend = new CpuBackend();
-ready.set('cpu', current);
+made.set('cpu', current);
 
 /** Makes a backend available by name (the wasm and webgpu backends register here). */
 export function registerBackend(name: BackendName, factory: BackendFactory): void {
@@ -14,20 +18,44 @@ export function registerBackend(name: BackendName, factory: BackendFactory): voi
 }
 
 export function currentBackend(): Backend {
+  if (startupError) throw startupError;
   return current;
 }
 
 export async function setBackend(name: BackendName): Promise<void> {
-  let backend = ready.get(name);
+  let backend = made.get(name);
   if (!backend) {
     const factory = factories.get(name);
     if (!factory) throw new KilnError(`unknown or unavailable backend '${name}'; available: ${[...factories.keys()].join(', ')}`, { op: 'setBackend' });
     backend = await factory();
-    ready.set(name, backend);
+    made.set(name, backend);
   }
   current = backend;
+  startupError = null;
 }
 
 export function getBackend(): BackendName {
   return current.name;
+}
+
+/**
+ * `KILN_BACKEND=webgpu` (or another name) selects the backend when kiln loads. Making a backend
+ * is asynchronous, so a program awaits `kiln.ready()` before its first op; until then ops run
+ * on cpu. If the requested backend cannot be made, every later op throws that error instead
+ * of quietly running elsewhere.
+ */
+const fromEnvironment = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KILN_BACKEND;
+let startupError: KilnError | null = null;
+let startup: Promise<void> = Promise.resolve();
+if (fromEnvironment && fromEnvironment !== 'cpu') {
+  startup = setBackend(fromEnvironment as BackendName).catch((e: unknown) => {
+    startupError = e instanceof KilnError ? e : new KilnError(String(e), { op: 'setBackend' });
+    throw startupError;
+  });
+  startup.catch(() => undefined);
+}
+
+/** Resolves once the backend named by KILN_BACKEND is ready (at once without one); rejects if it cannot be made. */
+export function ready(): Promise<void> {
+  return startup;
 }

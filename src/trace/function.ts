@@ -2,6 +2,7 @@ import { Graph, KilnError } from '../ir/index.js';
 import { valueOf } from './apply.js';
 import { currentBackend } from './backends.js';
 import { ConcreteFunction, OutputSlot } from './concrete-function.js';
+import { dumpDirectory, dumpTrace } from './dump.js';
 import { compileGraph, type PipelineOptions } from './pipeline.js';
 import { isPlainObject, replaceTensors, signatureKey, tensorLeaves } from './signature.js';
 import { eagerTapesRecording } from './tape.js';
@@ -93,6 +94,8 @@ export class TraceCache<A extends unknown[], R> {
     const compiled = compileGraph(trace.graph, currentBackend(), this.options);
     const captures = [...trace.captures.keys()].map((t) => t.storage(this.name).retain());
     const cf = new ConcreteFunction(this.name, key, compiled, template, captures);
+    const dump = dumpDirectory();
+    if (dump) dumpTrace(dump, this, this.name, args, key, compiled);
     this.concreteFunctions.set(key, cf);
     this.traceCount++;
     return cf;

@@ -2,7 +2,7 @@ import { buildProgram, type Program } from '../codegen/index.js';
 import type { Graph } from '../ir/index.js';
 import {
   algebraicSimplification, commonSubexpressionElimination, constantFolding, CPU_LIMITS, deadCodeElimination, fusionPass,
-  runPasses, singletonPartition, type Pass, type PassRecord,
+  runPasses, singletonPartition, type FusionLimits, type Pass, type PassRecord,
 } from '../passes/index.js';
 import { Executable, type Backend } from '../runtime/index.js';
 
@@ -25,15 +25,15 @@ export interface CompiledGraph {
 const cleanup: Pass = { name: 'cleanup', run: (graph) => deadCodeElimination.run(graph) };
 
 /** The optimization pipeline, in order; fusion partitions the final graph into kernels. */
-export function pipeline(): Pass[] {
-  return [deadCodeElimination, commonSubexpressionElimination, constantFolding, algebraicSimplification, cleanup, fusionPass(CPU_LIMITS)];
+export function pipeline(limits: FusionLimits = CPU_LIMITS): Pass[] {
+  return [deadCodeElimination, commonSubexpressionElimination, constantFolding, algebraicSimplification, cleanup, fusionPass(limits)];
 }
 
 /** trace → passes → partition → Kernel IR → Executable. */
 export function compileGraph(graph: Graph, backend: Backend, options: PipelineOptions = {}): CompiledGraph {
   const passes = options.passes ?? {};
   const enabled = { ...(passes.dce === false ? { cleanup: false } : {}), ...passes, ...(options.fuse === false ? { fusion: false } : {}) };
-  const { graph: optimized, records } = runPasses(graph, pipeline(), { enabled });
+  const { graph: optimized, records } = runPasses(graph, pipeline(backend.limits), { enabled });
   const partition = records.find((r) => r.partition)?.partition ?? singletonPartition(optimized);
   const program = buildProgram(optimized, partition);
   return { traced: graph, optimized, passes: records, program, executable: new Executable(program, backend) };

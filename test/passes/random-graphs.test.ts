@@ -231,10 +231,10 @@ function factorize(b: Builder, size: number): number[] {
   let rest = size;
   const rank = b.pick(5);
   for (let i = 0; i < rank - 1; i++) {
-    const divisors = Array.from({ length: rest }, (_, k) => k + 1).filter((d) => rest % d === 0);
+    const divisors = rest === 0 ? [0, 1, 2, 3] : Array.from({ length: rest }, (_, k) => k + 1).filter((d) => rest % d === 0);
     const d = divisors[b.pick(divisors.length)]!;
     dims.push(d);
-    rest /= d;
+    if (d !== 0) rest /= d;
   }
   if (rank > 0 || rest !== 1) dims.push(rest);
   return dims;
@@ -349,7 +349,9 @@ const movementStep: StepKind = (b) => {
     }
     case 4: {
       const begin = shape.map((d) => b.pick(d));
-      move('slice', x, { begin, size: shape.map((d, i) => 1 + b.pick(d - begin[i]!)) });
+      // Now and then an empty slice, so empty tensors flow through the later steps.
+      const empty = b.pick(8) === 0 ? b.pick(rank) : -1;
+      move('slice', x, { begin, size: shape.map((d, i) => (i === empty ? 0 : Math.min(d - begin[i]!, 1 + b.pick(d - begin[i]!)))) });
       break;
     }
     case 5: {
@@ -380,6 +382,7 @@ const movementStep: StepKind = (b) => {
     }
     default: {
       const axis = b.pick(rank);
+      if (shape[axis] === 0) break;
       const indices = b.indices(shape[axis]!);
       if ((size / shape[axis]!) * sizeOf(indices.type.shape) <= MAX_SIZE) b.add('gather', [x, indices], { axis }, info);
     }
@@ -403,7 +406,7 @@ const reduceStep: StepKind = (b) => {
     const v = x.type.dtype === 'float32' ? b.limited(x, 32) : x;
     const sum = b.add('sum', [v], { axes, keepDims }, { bound: b.bound(v) * n, exact: v.type.dtype === 'int32' });
     // mean as sum times a constant, as the api writes it
-    if (op === 3 && v.type.dtype === 'float32') b.add('mul', [sum, b.scalar(1 / n)], {}, { bound: b.bound(v), exact: false });
+    if (op === 3 && v.type.dtype === 'float32') b.add('mul', [sum, b.scalar(1 / Math.max(n, 1))], {}, { bound: b.bound(v), exact: false });
   } else {
     b.add(op === 1 ? 'max' : 'min', [x], { axes, keepDims }, { bound: B, exact: E });
   }
@@ -517,7 +520,7 @@ const rewriteStep: StepKind = (b) => {
       b.add('sqrt', [b.add('square', [y], {}, { bound: b.bound(y) ** 2, exact: false })], {}, b.infoOf(y));
       break;
     }
-    case 8: b.add(['identity', 'stopGradient', 'cast'][b.pick(3)]!, [x], { dtype: 'float32' }, info); break;
+    case 8: { const op = ['identity', 'stopGradient', 'cast'][b.pick(3)]!; b.add(op, [x], op === 'cast' ? { dtype: 'float32' } : {}, info); break; }
     default: {
       // An operand broadcast explicitly to a shape the consumer would broadcast it to anyway.
       const y = b.partner(shape);

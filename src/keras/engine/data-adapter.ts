@@ -92,23 +92,35 @@ export class TensorBatches implements BatchSource {
   }
 }
 
-/** A kiln.data.Dataset whose elements are [x, y] or [x, y, sampleWeight] batches. */
+/** A kiln.data.Dataset (or any iterable) whose elements are [x, y] or [x, y, sampleWeight] batches, owned by the loop. */
 export class DatasetBatches implements BatchSource {
-  steps: number | null = null;
+  steps: number | null;
 
-  constructor(readonly dataset: Iterable<unknown>, readonly op: string) {}
+  constructor(readonly dataset: Iterable<unknown> & { cardinality?(): number | null }, readonly op: string, readonly stepsPerEpoch: number | null = null) {
+    const n = typeof dataset.cardinality === 'function' ? dataset.cardinality() : null;
+    if (stepsPerEpoch === null && n === Infinity) throw new KilnError('the dataset repeats forever; pass stepsPerEpoch', { op });
+    this.steps = stepsPerEpoch ?? (n !== null && Number.isFinite(n) ? n : null);
+  }
 
   *epoch(): Iterable<Batch> {
     let count = 0;
+    if (this.stepsPerEpoch === 0) return;
     for (const element of this.dataset) {
       if (!Array.isArray(element) || element.length < 2 || element.length > 3) {
+        kiln.dispose(element);
         throw new KilnError(`dataset elements must be [x, y] or [x, y, sampleWeight] batches, got ${Array.isArray(element) ? `an array of ${element.length}` : typeof element}`, { op: this.op });
       }
-      sampleCount(this.op, [['x', element[0] as ModelIO], ['y', element[1] as ModelIO], ['sampleWeight', element[2] as Tensor | undefined]]);
+      try {
+        sampleCount(this.op, [['x', element[0] as ModelIO], ['y', element[1] as ModelIO], ['sampleWeight', element[2] as Tensor | undefined]]);
+      } catch (e) {
+        kiln.dispose(element);
+        throw e;
+      }
       count++;
-      yield { data: element as StepData, owned: false };
+      yield { data: [...element] as StepData, owned: true };
+      if (this.stepsPerEpoch !== null && count >= this.stepsPerEpoch) break;
     }
-    this.steps = count;
+    if (this.stepsPerEpoch === null) this.steps = count;
   }
 }
 

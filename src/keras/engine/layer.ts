@@ -60,6 +60,8 @@ export class Layer {
   readonly #weightNames = new Map<Variable, string>();
   readonly #weightScope = new NameScope();
   #losses: Tensor[] = [];
+  readonly #childNames = new NameScope();
+  readonly #namedChildren = new Set<Layer>();
   #outputShape: Shape | Shape[] | null = null;
 
   constructor(args: LayerArgs = {}) {
@@ -142,13 +144,29 @@ export class Layer {
   }
 
   /** Layers held in this layer's properties (directly or in arrays), like Keras's auto-tracking. */
-  get layers(): Layer[] {
+  protected trackedLayers(): Layer[] {
     const found: Layer[] = [];
     for (const value of Object.values(this)) {
       if (value instanceof Layer && value !== this) found.push(value);
       else if (Array.isArray(value)) for (const v of value) if (v instanceof Layer && v !== this) found.push(v);
     }
     return [...new Set(found)];
+  }
+
+  /** Names sublayers uniquely within this one (those not named yet get 'dense', 'dense_1', ...). */
+  protected adopt(layers: readonly Layer[]): void {
+    for (const l of layers) {
+      if (this.#namedChildren.has(l)) continue;
+      l.nameIn(this.#childNames);
+      this.#namedChildren.add(l);
+    }
+  }
+
+  /** The sublayers, in the order they were assigned. */
+  get layers(): Layer[] {
+    const found = this.trackedLayers();
+    this.adopt(found);
+    return found;
   }
 
   get weights(): Variable[] {
@@ -235,8 +253,8 @@ export class Layer {
    * tensors it returns symbolic tensors and records the call for a functional model.
    * `R` lets a caller name the result's type when the layer returns several tensors.
    */
-  apply<R extends KerasTensor | KerasTensor[] = KerasTensor>(inputs: KerasTensor | readonly KerasTensor[], args?: CallArgs): R;
-  apply<R extends Tensor | Tensor[] = Tensor>(inputs: Tensor | readonly Tensor[], args?: CallArgs): R;
+  apply<R extends KerasTensor | KerasTensor[] = KerasTensor>(inputs: KerasTensor | readonly KerasTensor[], args?: CallArgs): NoInfer<R>;
+  apply<R extends Tensor | Tensor[] = Tensor>(inputs: Tensor | readonly Tensor[], args?: CallArgs): NoInfer<R>;
   apply(inputs: Tensor | readonly Tensor[] | KerasTensor | readonly KerasTensor[], args: CallArgs = {}): Tensor | Tensor[] | KerasTensor | KerasTensor[] {
     if (isKerasTensorInput(inputs)) return this.applySymbolic(inputs, args);
     const list = inputs instanceof Tensor ? [inputs] : [...(inputs as readonly Tensor[])];
@@ -269,7 +287,7 @@ export class Layer {
     const shapes = list.map((t) => t.shape);
     this.checkInput(shapes);
     if (!this.built) this.build(single ? shapes[0]! : shapes);
-    const specs = traceSpecs((ts) => this.apply(single ? ts[0]! : ts, args), list, this.name);
+    const specs = traceSpecs((ts) => this.apply(single ? ts[0]! : ts, args), list, this.#name ?? this.defaultName());
     const node = new CallNode(this, list, single, args);
     node.outputs = specs.map((s, i) => new KerasTensor(s.shape, s.dtype, node, i));
     this.inboundNodes.push(node);

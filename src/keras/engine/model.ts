@@ -6,7 +6,6 @@ import * as optimizers from '../optimizers/index.js';
 import { FunctionalGraph } from './functional.js';
 import { KerasTensor, traceSpecs, type Shape } from './keras-tensor.js';
 import { Layer, type CallArgs } from './layer.js';
-import { NameScope } from './naming.js';
 import { summarize } from './summary.js';
 import { evaluateModel, fitModel, predictModel, type EvaluateOptions, type FitOptions, type PredictOptions } from './training.js';
 import type { History } from '../callbacks/index.js';
@@ -16,6 +15,8 @@ import { loadWeights, saveWeights } from './weights-io.js';
 export type ModelIO = Tensor | Tensor[];
 /** One batch as the steps see it: [x, y] or [x, y, sampleWeight]. */
 export type StepData = [x: ModelIO, y: ModelIO, sampleWeight?: Tensor];
+/** A dataset element: an [x, y] or [x, y, sampleWeight] batch. */
+export type BatchData = readonly [x: ModelIO, y: ModelIO, sampleWeight?: Tensor];
 /** What a step returns: a tensor per logged value (loss and metrics). */
 export type StepLogs = Record<string, Tensor>;
 
@@ -60,8 +61,6 @@ export class Model extends Layer {
   protected singleOutput = true;
   #graph: FunctionalGraph | null = null;
   #compiled: Compiled | null = null;
-  readonly #names = new NameScope();
-  readonly #named = new Set<Layer>();
 
   constructor(args: ModelArgs = {}) {
     super({ ...(args.name ? { name: args.name } : {}), ...(args.trainable === undefined ? {} : { trainable: args.trainable }) });
@@ -87,17 +86,8 @@ export class Model extends Layer {
     return this.#graph;
   }
 
-  /** Names layers uniquely within this model (those not named yet get 'dense', 'dense_1', ...). */
-  protected adopt(layers: readonly Layer[]): void {
-    for (const l of layers) {
-      if (this.#named.has(l)) continue;
-      l.nameIn(this.#names);
-      this.#named.add(l);
-    }
-  }
-
   override get layers(): Layer[] {
-    const own = super.layers;
+    const own = this.trackedLayers();
     const all = this.#graph ? [...new Set([...this.#graph.layers, ...own])] : own;
     this.adopt(all);
     return all;
@@ -257,20 +247,20 @@ export class Model extends Layer {
 
   /** Trains for `epochs` over (x, y) in batches, or over a kiln.data.Dataset of [x, y] batches. */
   fit(x: ModelIO, y: ModelIO, options?: FitOptions): Promise<History>;
-  fit(dataset: Iterable<StepData>, options?: FitOptions): Promise<History>;
-  fit(x: ModelIO | Iterable<StepData>, y?: ModelIO | FitOptions, options?: FitOptions): Promise<History> {
+  fit(dataset: Iterable<BatchData>, options?: FitOptions): Promise<History>;
+  fit(x: ModelIO | Iterable<BatchData>, y?: ModelIO | FitOptions, options?: FitOptions): Promise<History> {
     return fitModel(this, x, y, options);
   }
 
   /** The loss and metrics over (x, y): `{ loss, accuracy, ... }`. */
   evaluate(x: ModelIO, y: ModelIO, options?: EvaluateOptions): Promise<Record<string, number>>;
-  evaluate(dataset: Iterable<StepData>, options?: EvaluateOptions): Promise<Record<string, number>>;
-  evaluate(x: ModelIO | Iterable<StepData>, y?: ModelIO | EvaluateOptions, options?: EvaluateOptions): Promise<Record<string, number>> {
+  evaluate(dataset: Iterable<BatchData>, options?: EvaluateOptions): Promise<Record<string, number>>;
+  evaluate(x: ModelIO | Iterable<BatchData>, y?: ModelIO | EvaluateOptions, options?: EvaluateOptions): Promise<Record<string, number>> {
     return evaluateModel(this, x, y, options);
   }
 
   /** The outputs for x, computed in batches by the compiled predict step. */
-  predict<R extends ModelIO = Tensor>(x: ModelIO, options: PredictOptions = {}): R {
+  predict<R extends ModelIO = Tensor>(x: ModelIO, options: PredictOptions = {}): NoInfer<R> {
     return predictModel(this, x, options) as R;
   }
 

@@ -3,11 +3,11 @@ import { KilnError, Tensor } from '../../api/index.js';
 import { Callback, CallbackList, type CallbackHooks, type History, type Logs } from '../callbacks/index.js';
 import { asList, DatasetBatches, disposeBatch, sampleCount, splitLast, TensorBatches, type BatchSource } from './data-adapter.js';
 import { checkData } from './input-checks.js';
-import type { Model, ModelIO, StepData, StepLogs } from './model.js';
+import type { BatchData, Model, ModelIO, StepLogs } from './model.js';
 import { ProgressDisplay, type Verbosity } from './progress.js';
 
 /** Data given as (x, y[, sampleWeight]) tensors, or as a dataset of such batches. */
-export type ValidationData = readonly [ModelIO, ModelIO] | readonly [ModelIO, ModelIO, Tensor] | Iterable<StepData>;
+export type ValidationData = BatchData | Iterable<BatchData>;
 
 export interface FitOptions {
   readonly epochs?: number;
@@ -25,6 +25,8 @@ export interface FitOptions {
   /** The epoch to start from (to resume training). */
   readonly initialEpoch?: number;
   readonly sampleWeight?: Tensor;
+  /** Steps per epoch for a dataset (needed when it repeats forever). */
+  readonly stepsPerEpoch?: number;
 }
 
 export interface EvaluateOptions {
@@ -38,9 +40,9 @@ export interface PredictOptions {
   readonly batchSize?: number;
 }
 
-type DataArg = ModelIO | Iterable<StepData>;
+type DataArg = ModelIO | Iterable<BatchData>;
 
-function isDataset(x: unknown): x is Iterable<StepData> {
+function isDataset(x: unknown): x is Iterable<BatchData> {
   return typeof x === 'object' && x !== null && !(x instanceof Tensor) && !Array.isArray(x) && typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function';
 }
 
@@ -86,7 +88,7 @@ async function prepareFit(model: Model, x: DataArg, y: ModelIO | undefined, opti
   const made: Tensor[] = [];
   if (isDataset(x)) {
     if (options.validationSplit) throw new KilnError('validationSplit is not supported for datasets; pass validationData', { op: 'fit' });
-    return { train: new DatasetBatches(x, 'fit'), val: await validationSource(model, options, batchSize), made };
+    return { train: new DatasetBatches(x, 'fit', options.stepsPerEpoch ?? null), val: await validationSource(model, options, batchSize), made };
   }
   if (y === undefined) throw new KilnError('fit(x, y, options) needs targets y (or a dataset of [x, y] batches)', { op: 'fit' });
   sampleCount('fit', [['x', x], ['y', y], ['sampleWeight', options.sampleWeight]]);

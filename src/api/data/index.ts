@@ -1,0 +1,2 @@
+export { Dataset, type MapArgs, type ShuffleOptions } from './dataset.js';
+export type { Element } from './element.js';

@@ -1,0 +1,121 @@
+import type { FuncBuilder, Local } from './assembler.js';
+import type { ReduceKernel } from '../kernel.js';
+import { Accumulator } from './accumulator.js';
+import { Dag, type DagNode } from './dag.js';
+import { ExprEmitter } from './emit.js';
+import { forLoop, forRows, kernelFrame, storeRoot } from './frame.js';
+
+/**
+ * A reduction: for each output point (rows of the outer dimensions, columns of the last), a
+ * nest of loops over the inner (reduced) dimensions folds the body into an accumulator, then
+ * the epilogue is stored. Vectorized either along the innermost reduced dimension (four
+ * partial accumulators, folded at the end: a sum over a row) or along the last output
+ * dimension (four outputs at once: a sum over a column), whichever reads memory contiguously.
+ */
+export type ReduceMode = 'inner' | 'outer' | 'none';
+
+export function chooseMode(kernel: ReduceKernel, dag: Dag, body: DagNode): ReduceMode {
+  const r = kernel.domain.length;
+  const q = kernel.inner.length;
+  if (dag.usesF64 || kernel.op === 'argmax' || kernel.op === 'argmin') return 'none';
+  const contiguous = (dim: number) => {
+    let count = 0;
+    const seen = new Set<DagNode>();
+    const visit = (n: DagNode) => {
+      if (seen.has(n)) return;
+      seen.add(n);
+      if (n.k === 'load' && n.args[0]!.affine?.coef[dim] === 1) count++;
+      n.args.forEach(visit);
+    };
+    visit(body);
+    return count;
+  };
+  const innerExtent = q ? kernel.inner[q - 1]! : 0;
+  const cols = r ? kernel.domain[r - 1]! : 0;
+  const alongInner = innerExtent >= 4 ? contiguous(r + q - 1) : 0;
+  const alongOuter = cols >= 4 ? contiguous(r - 1) : 0;
+  if (alongInner > 0 && alongInner >= alongOuter) return 'inner';
+  if (alongOuter > 0) return 'outer';
+  if (innerExtent >= 16) return 'inner';
+  return 'none';
+}
+
+export function renderReduce(kernel: ReduceKernel): { f: FuncBuilder; mode: ReduceMode } {
+  const r = kernel.domain.length;
+  const q = kernel.inner.length;
+  const rank = r + q;
+  const dag = new Dag(rank);
+  const body = dag.add(kernel.body);
+  const epilogue = dag.add(kernel.epilogue);
+  const mode = chooseMode(kernel, dag, body);
+  const vecDim = mode === 'inner' ? rank - 1 : mode === 'outer' ? r - 1 : -1;
+  const innerLevel = (t: number) => 2 + t;
+  const bodyLevel = q ? innerLevel(q - 1) : 1;
+  const accLevel = innerLevel(q);
+  const levelOfDim = Array.from({ length: rank }, (_, d) => (d < r - 1 ? 0 : d === r - 1 ? 1 : innerLevel(d - r)));
+  dag.analyze([{ node: body, level: bodyLevel }, { node: epilogue, level: accLevel }], levelOfDim, accLevel, vecDim, mode === 'outer');
+
+  const frame = kernelFrame(kernel);
+  const f = frame.f;
+  const out = frame.outputs[0]!;
+  const cols = r ? kernel.domain[r - 1]! : 1;
+  const j = f.local('i32', 'j');
+  const base = f.local('i32', 'obase');
+  const ks = kernel.inner.map((_, t) => f.local('i32', `k${t}`));
+  const acc = new Accumulator(f, kernel.op, kernel.body.dtype, kernel.inner.some((n) => n === 0));
+  const emptyInner = kernel.inner.some((n) => n === 0);
+
+  forRows(frame, r ? kernel.domain.slice(0, -1) : [], (coords, row) => {
+    const dims: (Local | null)[] = [...coords, ...(r ? [j] : []), ...ks];
+    const e = new ExprEmitter(f, dag, frame.inputs, dims, vecDim);
+    f.get(row).i32Const(cols).op('i32.mul').set(base);
+    e.materialize(0, mode !== 'none');
+    const at = () => f.get(base).get(j).op('i32.add');
+
+    /** The inner loop nest from dim t; `vector` is whether the innermost loop runs four lanes. */
+    const nest = (t: number, vectorPoint: boolean, innerVector: boolean): void => {
+      if (t === q) {
+        if (vectorPoint) acc.updateVector(() => e.vector(body));
+        else acc.updateScalar(() => e.scalarAs(body, acc.valueType));
+        return;
+      }
+      const k = ks[t]!;
+      const extent = kernel.inner[t]!;
+      const level = innerLevel(t);
+      const loopBody = (vector: boolean) => () => {
+        e.pushScope();
+        e.materialize(level, vectorPoint || innerVector);
+        if (t === q - 1 && innerVector) {
+          if (vector) acc.updateVector(() => e.vector(body)); else acc.updateScalar(() => e.scalarAs(body, acc.valueType));
+        } else nest(t + 1, vectorPoint, innerVector);
+        e.popScope();
+      };
+      f.i32Const(0).set(k);
+      if (t === q - 1 && innerVector) {
+        forLoop(f, k, () => f.get(k), () => f.get(k).i32Const(4).op('i32.add').i32Const(extent).op('i32.le_s'), 4, loopBody(true));
+      }
+      forLoop(f, k, () => f.get(k), () => f.get(k).i32Const(extent).op('i32.lt_s'), 1, loopBody(false));
+    };
+
+    const point = (vector: boolean) => () => {
+      e.pushScope();
+      e.materialize(1, vector || mode === 'inner');
+      if (vector) acc.startVector(); else acc.startScalar();
+      if (mode === 'inner' && !emptyInner) acc.startVector();
+      if (!emptyInner) nest(0, vector, mode === 'inner');
+      if (mode === 'inner' && !emptyInner) acc.foldVectorIntoScalar();
+      if (vector) e.acc = { scalar: null, vector: acc.vectorResult() };
+      else e.acc = { scalar: acc.scalarResult(), vector: null };
+      storeRoot(e, out, epilogue, at, vector);
+      e.popScope();
+    };
+
+    f.get(frame.cs).set(j);
+    if (mode === 'outer') {
+      f.comment('four outputs at a time');
+      forLoop(f, j, () => f.get(j), () => f.get(j).i32Const(4).op('i32.add').get(frame.ce).op('i32.le_s'), 4, point(true));
+    }
+    forLoop(f, j, () => f.get(j), () => f.get(j).get(frame.ce).op('i32.lt_s'), 1, point(false));
+  });
+  return { f, mode };
+}

@@ -1,0 +1,73 @@
+import type { Kernel } from '../kernel.js';
+import type { FuncBuilder } from './assembler.js';
+import { wrapModule } from './frame.js';
+import { renderMap } from './map.js';
+import { matchMatmul, renderMatmul } from './matmul.js';
+import { normalizeKernel } from './normalize.js';
+import { renderReduce } from './reduce.js';
+
+/**
+ * The `wasm` renderer: a kernel becomes a WebAssembly module (bytes written directly, with a
+ * WAT-like listing) exporting `run(in.., out.., rs, re, cs, ce, scratch)`, plus how its work
+ * splits across threads: rows [0, rows) of the outer dimensions and columns [0, cols) of the
+ * last, in multiples of `colAlign`.
+ */
+export interface WasmKernel {
+  readonly name: string;
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** The module as text, headed by a line naming the kernel. */
+  readonly listing: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly colAlign: number;
+  /** Rough cost in element operations, to decide whether threads pay. */
+  readonly work: number;
+  /** Bytes of scratch each thread needs. */
+  readonly scratchBytes: number;
+  /** Nothing to compute (an empty output). */
+  readonly empty: boolean;
+}
+
+export interface WasmRenderOptions {
+  /** Whether the memory is a shared (threaded) one; the import's type must match. */
+  readonly shared: boolean;
+}
+
+export function renderWasm(kernel: Kernel, options: WasmRenderOptions): WasmKernel {
+  const k = normalizeKernel(kernel);
+  const outSize = kernel.outputs[0]?.size ?? 0;
+  const shape = k.domain.length ? k.domain : [1];
+  let f: FuncBuilder;
+  let how: string;
+  let rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  let cols = shape[shape.length - 1]!;
+  let colAlign = 4;
+  let work = outSize;
+  let scratchBytes = 0;
+  if (k.kind === 'map') {
+    const m = renderMap(k);
+    f = m.f;
+    how = m.vectorized ? 'map, 4 lanes' : 'map, scalar';
+  } else {
+    const inner = k.inner.reduce((a, b) => a * b, 1);
+    work = outSize * Math.max(inner, 1);
+    const mm = k.op === 'sum' ? matchMatmul(k) : null;
+    if (mm) {
+      const m = renderMatmul(k, mm);
+      f = m.f;
+      rows = m.rows;
+      cols = m.cols;
+      colAlign = m.colAlign;
+      scratchBytes = m.scratchBytes;
+      how = `matmul ${m.describe}`;
+    } else {
+      const r = renderReduce(k);
+      f = r.f;
+      how = `reduce ${k.op}, ${r.mode === 'none' ? 'scalar' : r.mode === 'inner' ? '4 lanes along the reduced dim' : '4 outputs at a time'}`;
+      if (r.mode !== 'outer') colAlign = 1;
+    }
+  }
+  const header = `${kernel.name}: ${kernel.kind} over [${kernel.domain.join(', ')}]${kernel.kind === 'reduce' ? ` ${kernel.op} over [${kernel.inner.join(', ')}]` : ''}; ${how}; rows ${rows} × cols ${cols}`;
+  const { bytes, listing } = wrapModule(f, options.shared, header);
+  return { name: kernel.name, bytes, listing, rows, cols, colAlign, work, scratchBytes, empty: outSize === 0 };
+}

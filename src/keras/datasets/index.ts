@@ -1,0 +1,1 @@
+export * as mnist from './mnist.js';

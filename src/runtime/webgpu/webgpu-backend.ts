@@ -1,0 +1,319 @@
+/// <reference types="@webgpu/types" />
+import type { Kernel } from '../../codegen/index.js';
+import { renderWgsl, type WgslShader } from '../../codegen/wgsl.js';
+import { allocArray, KilnError, type DType, type TypedArray } from '../../ir/index.js';
+import type { FusionLimits } from '../../passes/index.js';
+import type { Backend, CompiledKernel, DeviceBuffer, Launch } from '../backend.js';
+import { BufferPool } from './buffer-pool.js';
+import { requestGpu, type GpuContext } from './device.js';
+import { compileError, describeLoss, PendingChecks } from './gpu-errors.js';
+
+// The WebGPU flag values (GPUBufferUsage, GPUMapMode, GPUShaderStage), so nothing global is needed.
+const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, STORAGE = 0x80, COMPUTE = 0x4;
+
+/** Every element is 4 bytes on the device: f32, i32, and u32 for bool. */
+const ELEMENT = 4;
+
+interface GpuBuffer extends DeviceBuffer {
+  readonly gpu: GPUBuffer;
+  /** false for views of another buffer (released with it). */
+  readonly owned: boolean;
+  /** Buffers made for views that did not fit (bool views of a byte-sized arena), released with this one. */
+  extra?: GpuBuffer[];
+}
+
+/** A compiled shader, shared by every kernel whose WGSL has the same text. */
+interface Pipeline {
+  readonly shader: WgslShader;
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+  /** Variants reading some inputs through an output's binding (in-place updates), by alias key. */
+  readonly variants: Map<string, GpuKernel>;
+  /** Set once the shader compiler reported an error. */
+  error?: KilnError;
+}
+
+interface GpuKernel extends CompiledKernel {
+  readonly kernel: Kernel;
+  readonly compiled: Pipeline;
+}
+
+/** Counters for tests and benchmarks. */
+export interface WebGpuStats {
+  submits: number;
+  launches: number;
+  pipelines: number;
+  buffersCreated: number;
+}
+
+/**
+ * The `webgpu` backend: kernels are WGSL compute shaders, buffers are GPU storage buffers from
+ * a size-bucketed pool. Launches are recorded into one command encoder (one compute pass) and
+ * submitted once, when the Executable ends a run (`flush`) or a read needs the results. Reads
+ * are asynchronous only; errors the device reports later (a shader that does not compile, a
+ * lost device, memory exhausted) surface as a KilnError on the next call.
+ */
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly limits: FusionLimits;
+  readonly stats: WebGpuStats = { submits: 0, launches: 0, pipelines: 0, buffersCreated: 0 };
+  readonly device: GPUDevice;
+  readonly adapter: GPUAdapter;
+  private readonly pool: BufferPool;
+  private readonly staging: BufferPool;
+  private readonly pipelines = new Map<string, Pipeline>();
+  private readonly checks = new PendingChecks();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private lost: KilnError | null = null;
+  private readonly lostSignal: Promise<never>;
+
+  constructor(private readonly context: GpuContext) {
+    this.device = context.device;
+    this.adapter = context.adapter;
+    const storageBuffers = this.device.limits.maxStorageBuffersPerShaderStage;
+    this.limits = { maxInputs: Math.max(1, storageBuffers - 1) };
+    this.pool = new BufferPool((bytes) => this.createBuffer(bytes, STORAGE | COPY_SRC | COPY_DST), 256 * 2 ** 20);
+    this.staging = new BufferPool((bytes) => this.createBuffer(bytes, MAP_READ | COPY_DST), 64 * 2 ** 20);
+    this.lostSignal = this.device.lost.then((info) => {
+      this.lost = new KilnError(describeLoss(info), { op: 'webgpu' });
+      throw this.lost;
+    });
+    this.lostSignal.catch(() => undefined);
+    // Errors nobody scoped: kept for the next call rather than printed.
+    this.device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => this.checks.fail(new KilnError(`the GPU reported: ${ev.error.message}`, { op: 'webgpu' }));
+  }
+
+  // ---------------------------------------------------------------- buffers
+
+  private createBuffer(bytes: number, usage: number): GPUBuffer {
+    const max = Math.min(this.device.limits.maxBufferSize, this.device.limits.maxStorageBufferBindingSize);
+    if (bytes > max) throw new KilnError(`a buffer of ${bytes} bytes exceeds this device's limit of ${max} bytes per storage buffer`, { op: 'webgpu' });
+    const attempt = () => {
+      this.device.pushErrorScope('out-of-memory');
+      const buffer = this.device.createBuffer({ size: bytes, usage });
+      this.checks.track(this.device.popErrorScope().then((err) => {
+        if (!err) return;
+        this.pool.clear();
+        this.staging.clear();
+        throw new KilnError(`out of GPU memory allocating ${bytes} bytes (${err.message}); the buffer pool was emptied — dispose tensors you no longer need`, { op: 'webgpu' });
+      }));
+      this.stats.buffersCreated++;
+      return buffer;
+    };
+    try {
+      return attempt();
+    } catch {
+      // A synchronous failure: free what the pools hold and try once more.
+      this.pool.clear();
+      this.staging.clear();
+      try {
+        return attempt();
+      } catch (e) {
+        throw new KilnError(`out of GPU memory allocating ${bytes} bytes: ${(e as Error).message}`, { op: 'webgpu' });
+      }
+    }
+  }
+
+  allocate(dtype: DType, size: number): DeviceBuffer {
+    this.check();
+    const gpu = this.pool.acquire(Math.max(ELEMENT, size * ELEMENT));
+    return { dtype, size, gpu, owned: true } as GpuBuffer;
+  }
+
+  view(buffer: DeviceBuffer, dtype: DType, size: number): DeviceBuffer {
+    const base = buffer as GpuBuffer;
+    if (size * ELEMENT <= base.gpu.size) return { dtype, size, gpu: base.gpu, owned: false } as GpuBuffer;
+    // The arena is sized in host bytes (bool is one byte there, four here): a buffer of its own.
+    const own = this.allocate(dtype, size) as GpuBuffer;
+    (base.extra ??= []).push(own);
+    return own;
+  }
+
+  release(buffer: DeviceBuffer): void {
+    const b = buffer as GpuBuffer;
+    if (!b.owned || this.lost) return;
+    for (const e of b.extra ?? []) this.release(e);
+    b.extra = undefined;
+    this.pool.release(b.gpu);
+  }
+
+  upload(dtype: DType, data: ArrayLike<number>): DeviceBuffer {
+    const buffer = this.allocate(dtype, data.length) as GpuBuffer;
+    if (data.length === 0) return buffer;
+    const words = dtype === 'float32' ? (data instanceof Float32Array ? data : Float32Array.from(data))
+      : dtype === 'int32' ? (data instanceof Int32Array ? data : Int32Array.from(data))
+        : Uint32Array.from(data, (x) => (x !== 0 ? 1 : 0));
+    // writeBuffer runs before work still being recorded: submit that first to keep the order.
+    this.flush();
+    this.device.queue.writeBuffer(buffer.gpu, 0, words.buffer, words.byteOffset, words.byteLength);
+    return buffer;
+  }
+
+  readSync(): TypedArray {
+    throw new KilnError('dataSync() is not available on the webgpu backend; use await tensor.data()', { op: 'dataSync' });
+  }
+
+  async read(buffer: DeviceBuffer): Promise<TypedArray> {
+    this.check();
+    const b = buffer as GpuBuffer;
+    if (b.size === 0) return allocArray(b.dtype, 0);
+    const bytes = b.size * ELEMENT;
+    const staging = this.staging.acquire(bytes);
+    const encoder = this.takeEncoder() ?? this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(b.gpu, 0, staging, 0, bytes);
+    this.submit(encoder);
+    try {
+      await this.whileAlive(staging.mapAsync(MAP_READ, 0, bytes));
+    } catch (e) {
+      if (this.lost) throw this.lost;
+      throw new KilnError(`reading a ${b.dtype}[${b.size}] buffer back failed: ${(e as Error).message}`, { op: 'data' });
+    }
+    const words = staging.getMappedRange(0, bytes).slice(0);
+    staging.unmap();
+    this.staging.release(staging);
+    await this.checks.settle();
+    this.check();
+    if (b.dtype === 'float32') return new Float32Array(words);
+    if (b.dtype === 'int32') return new Int32Array(words);
+    return Uint8Array.from(new Uint32Array(words));
+  }
+
+  /** Waits for all submitted work and reports any error the device raised meanwhile. */
+  async synchronize(): Promise<void> {
+    this.check();
+    this.flush();
+    await this.whileAlive(this.device.queue.onSubmittedWorkDone());
+    await this.checks.settle();
+    this.check();
+  }
+
+  // ---------------------------------------------------------------- kernels
+
+  compile(kernel: Kernel): CompiledKernel {
+    this.check();
+    const shader = renderWgsl(kernel, { maxWorkgroups: this.device.limits.maxComputeWorkgroupsPerDimension });
+    return this.compileShader(kernel, shader);
+  }
+
+  /** @internal Compiles a shader (tests pass hand-written ones to see how errors read). */
+  compileShader(kernel: Kernel, shader: WgslShader): GpuKernel {
+    const key = shader.source.slice(shader.source.indexOf('\n'));
+    const hit = this.pipelines.get(key);
+    if (hit) return { name: kernel.name, language: 'wgsl', source: shader.source, kernel, compiled: hit };
+    const layout = this.device.createBindGroupLayout({
+      entries: shader.bindings.map((b, binding) => ({
+        binding, visibility: COMPUTE, buffer: { type: b.kind === 'input' ? 'read-only-storage' as const : 'storage' as const },
+      })),
+    });
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ code: shader.source, label: kernel.name });
+    const pipeline = this.device.createComputePipeline({
+      label: kernel.name,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main' },
+    });
+    const compiled: Pipeline = { shader, pipeline, layout, variants: new Map() };
+    this.checks.track(this.device.popErrorScope().then(async (err) => {
+      if (!err) return;
+      compiled.error = compileError(kernel.name, shader.source, err.message, (await module.getCompilationInfo()).messages);
+      throw compiled.error;
+    }));
+    this.pipelines.set(key, compiled);
+    this.stats.pipelines++;
+    return { name: kernel.name, language: 'wgsl', source: shader.source, kernel, compiled };
+  }
+
+  run(launch: Launch): void {
+    this.check();
+    const kernel = launch.kernel as GpuKernel;
+    let k = kernel.compiled;
+    if (k.error) throw k.error;
+    const dispatch = k.shader.dispatch;
+    if (!dispatch) return;
+    const inputs = launch.inputs as readonly GpuBuffer[];
+    const outputs = launch.outputs as readonly GpuBuffer[];
+    let aliases: Map<number, number> | null = null;
+    inputs.forEach((b, i) => {
+      const o = outputs.findIndex((x) => x.gpu === b.gpu);
+      if (o >= 0) (aliases ??= new Map()).set(i, o);
+    });
+    if (aliases) {
+      k = this.variant(kernel, aliases).compiled;
+      if (k.error) throw k.error;
+    }
+    const entries = k.shader.bindings.map((bd, binding) => {
+      const b = (bd.kind === 'input' ? inputs : outputs)[bd.index]!;
+      return { binding, resource: { buffer: b.gpu, offset: 0, size: Math.max(ELEMENT, b.size * ELEMENT) } };
+    });
+    const group = this.device.createBindGroup({ layout: k.layout, entries });
+    const pass = this.computePass();
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(dispatch[0], dispatch[1], dispatch[2]);
+    this.stats.launches++;
+  }
+
+  /** The kernel reading the aliased inputs through the output's binding (WebGPU forbids binding both). */
+  private variant(k: GpuKernel, aliases: Map<number, number>): GpuKernel {
+    const key = [...aliases].map(([i, o]) => `${i}>${o}`).join(',');
+    let v = k.compiled.variants.get(key);
+    if (!v) {
+      const shader = renderWgsl(k.kernel, { aliases, maxWorkgroups: this.device.limits.maxComputeWorkgroupsPerDimension });
+      v = this.compileShader(k.kernel, shader);
+      k.compiled.variants.set(key, v);
+    }
+    return v;
+  }
+
+  /** Submits what this run recorded: one command buffer for all its launches. */
+  flush(): void {
+    const encoder = this.takeEncoder();
+    if (encoder) this.submit(encoder);
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    if (!this.pass) {
+      this.encoder ??= this.device.createCommandEncoder();
+      this.pass = this.encoder.beginComputePass();
+    }
+    return this.pass;
+  }
+
+  private takeEncoder(): GPUCommandEncoder | null {
+    this.pass?.end();
+    this.pass = null;
+    const e = this.encoder;
+    this.encoder = null;
+    return e;
+  }
+
+  private submit(encoder: GPUCommandEncoder): void {
+    this.device.queue.submit([encoder.finish()]);
+    this.stats.submits++;
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  /** Throws what went wrong since the last call: a lost device, or an error the GPU reported. */
+  private check(): void {
+    if (this.lost) throw this.lost;
+    this.checks.rethrow();
+  }
+
+  /** `p`, or a KilnError as soon as the device is lost (a lost device never resolves some promises). */
+  private whileAlive<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.lostSignal]);
+  }
+
+  /** Frees the device; tensors on it become unusable. */
+  destroy(): void {
+    this.pool.clear();
+    this.staging.clear();
+    this.context.device.destroy();
+  }
+}
+
+export async function createWebGpuBackend(): Promise<WebGpuBackend> {
+  return new WebGpuBackend(await requestGpu());
+}

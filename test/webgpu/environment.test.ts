@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+
+/**
+ * KILN_BACKEND=webgpu selects the backend when kiln loads; `await kiln.ready()` waits for it.
+ * The variable is set before kiln is imported, so this file imports kiln dynamically.
+ */
+process.env.KILN_BACKEND = 'webgpu';
+const kiln = await import('../../src/index.js');
+const { hasWebGpuAdapter } = await import('../../src/runtime/webgpu/index.js');
+const available = await hasWebGpuAdapter();
+const required = process.env.KILN_REQUIRE_WEBGPU === '1';
+
+describe('KILN_BACKEND from the environment', () => {
+  it.runIf(available || required)('selects webgpu once kiln.ready() resolves', async () => {
+    await kiln.ready();
+    expect(kiln.getBackend()).toBe('webgpu');
+    expect(Array.from(await kiln.add(kiln.tensor([1, 2]), 1).data())).toEqual([2, 3]);
+    await kiln.setBackend('cpu');
+  });
+
+  it.runIf(!available && !required)('rejects kiln.ready() with the setup hint when there is no adapter', async () => {
+    await expect(kiln.ready()).rejects.toThrow(/setup-webgpu\.sh/);
+    expect(() => kiln.tensor([1]).add(1)).toThrow(/setup-webgpu\.sh/);
+  });
+});
