@@ -18,3 +18,5 @@ export { memory, tidy, dispose, keep, type MemoryInfo } from './memory.js';
 export * as data from './data/index.js';
 export { GradientTape, type GradientOptions } from './gradient-tape.js';
 export { grad, grads, valueAndGrad, valueAndGrads, stopGradient, customGrad, type CustomGradientResult, type GradSaveFunc } from './grad.js';
+export { cond, whileLoop } from './control-flow.js';
+export type { WhileOptions } from '../trace/index.js';

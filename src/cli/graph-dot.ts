@@ -38,7 +38,12 @@ export function buildDot(view: DotView): string {
   const cap = view.cap ?? Infinity;
   const nodes = view.nodes.slice(0, cap);
   const shown = new Set(nodes.map((n) => n.id));
-  const typeOf = new Map(view.nodes.map((n) => [n.id, n.type]));
+  // Values by id: a node's own (its id), or each output of a node with several (control flow).
+  const typeOf = new Map<number, string>();
+  const producer = new Map<number, number>();
+  for (const n of view.nodes) {
+    (n.outputs ?? [n.id]).forEach((v, i) => { typeOf.set(v, n.outputTypes?.[i] ?? n.type); producer.set(v, n.id); });
+  }
   const groupOf = new Map<number, { readonly index: number; readonly kind: string; readonly kernel?: string }>();
   for (const g of view.groups ?? []) for (const m of g.members) if (!groupOf.has(m)) groupOf.set(m, g);
   const outputs = new Set(view.outputs);
@@ -52,7 +57,10 @@ export function buildDot(view: DotView): string {
     return `n${n.id}`;
   };
   const byId = new Map(view.nodes.map((n) => [n.id, n]));
-  const idOf = (id: number): string | undefined => (shown.has(id) ? standIn(byId.get(id)!) : undefined);
+  const idOf = (value: number): string | undefined => {
+    const id = producer.get(value) ?? value;
+    return shown.has(id) ? standIn(byId.get(id)!) : undefined;
+  };
 
   const nodeLine = (n: DumpNode, extraClass: string): string => {
     const g = groupOf.get(n.id);

@@ -22,9 +22,9 @@ export interface Contraction {
 const MR = 4;
 const NR = 4;
 /** Block sizes (rows of A, k, columns of B): a block of A stays in L2, a panel of B in L1. */
-const MC = 64;
-const KC = 256;
-const NC = 256;
+const MC = Number(process.env.KILN_MC ?? 64);
+const KC = Number(process.env.KILN_KC ?? 256);
+const NC = Number(process.env.KILN_NC ?? 256);
 
 /** Matches a float32 sum over one inner dim of a product whose factors split rows from columns. */
 export function matchContraction(kernel: ReduceKernel): Contraction | null {

@@ -23,7 +23,14 @@ export type Step =
   /** The same buffer under another shape (reshape): no copy. */
   | { readonly kind: 'alias'; readonly from: number; readonly to: number }
   | { readonly kind: 'read'; readonly variable: VariableRef; readonly to: number }
-  | { readonly kind: 'assign'; readonly variable: VariableRef; readonly from: number };
+  | { readonly kind: 'assign'; readonly variable: VariableRef; readonly from: number }
+  /** Runs one of two subprograms on `inputs`, chosen by the bool scalar in `pred`. */
+  | { readonly kind: 'cond'; readonly pred: number; readonly branches: readonly [Program, Program]; readonly inputs: readonly number[]; readonly outputs: readonly number[] }
+  /** Runs `body` while `condition` holds (at most `maximumIterations` times); inputs are the loop variables, then captured values. */
+  | {
+    readonly kind: 'while'; readonly condition: Program; readonly body: Program; readonly loopVarCount: number;
+    readonly maximumIterations: number | null; readonly inputs: readonly number[]; readonly outputs: readonly number[];
+  };
 
 /** A graph lowered to kernels: what an Executable runs. Pure data, for any backend. */
 export interface Program {
@@ -42,7 +49,8 @@ type DraftStep =
   | Exclude<Step, { kind: 'launch' }>;
 
 /** Lowers a graph whose compute nodes are partitioned into kernel groups, and plans its buffers. */
-export function buildProgram(graph: Graph, groups: readonly Partition[]): Program {
+export function buildProgram(graph: Graph, groups: readonly Partition[], partitionOf: (g: Graph) => readonly Partition[] = () => []): Program {
+  const sub = (g: Graph) => buildProgram(g, partitionOf(g), partitionOf);
   const slots: Draft[] = [];
   const slotOf = new Map<Value, number>();
   const newSlot = (v: Value, role: SlotRole, root?: number) => {
@@ -83,6 +91,19 @@ export function buildProgram(graph: Graph, groups: readonly Partition[]): Progra
       slotOf.set(v, from);
       continue;
     }
+    if (node.op === 'cond' || node.op === 'while') {
+      const inputs = node.inputs.map(slotFor);
+      const outputs = node.outputs.map((o) => newSlot(o, 'pinned'));
+      if (node.op === 'cond') {
+        steps.push({ kind: 'cond', pred: inputs[0]!, branches: [sub(node.attrs.thenBranch as Graph), sub(node.attrs.elseBranch as Graph)], inputs: inputs.slice(1), outputs });
+      } else {
+        steps.push({
+          kind: 'while', condition: sub(node.attrs.condGraph as Graph), body: sub(node.attrs.bodyGraph as Graph), loopVarCount: node.attrs.loopVarCount as number,
+          maximumIterations: (node.attrs.maximumIterations as number | null | undefined) ?? null, inputs, outputs,
+        });
+      }
+      continue;
+    }
     if (fused.has(node)) continue;
     const group = groupOfRoot.get(node);
     if (node.op === 'reshape' && (!group || group.members.size === 1)) {
@@ -98,18 +119,37 @@ export function buildProgram(graph: Graph, groups: readonly Partition[]): Progra
   // Values that outlive the run (outputs, values written to variables) get storage of their own.
   const escapes = new Set<number>(outputs.map((s) => slots[s]!.root));
   for (const st of steps) if (st.kind === 'assign') escapes.add(slots[st.from]!.root);
+  // Subprograms take their inputs as storage.
+  for (const st of steps) if (st.kind === 'cond' || st.kind === 'while') for (const i of [...st.inputs, ...(st.kind === 'cond' ? [st.pred] : [])]) escapes.add(slots[i]!.root);
   for (const s of slots) if (s.role === 'temp' && escapes.has(s.root)) s.role = slots[s.root]!.role === 'pinned' ? 'pinned' : 'escape';
   for (const s of slots) if (s.role === 'temp' && slots[s.root]!.role === 'pinned') s.role = 'pinned';
 
   markInPlaceUpdates(steps, slots, readOf, outputs);
-  const reads = (s: DraftStep) => (s.kind === 'launch' ? s.inputs : s.kind === 'alias' || s.kind === 'assign' ? [s.from] : []);
-  const writes = (s: DraftStep) => (s.kind === 'launch' ? s.outputs : s.kind === 'alias' || s.kind === 'read' ? [s.to] : []);
   const plan = planBuffers(
     slots.map((s) => ({ bytes: s.size * bytesPerElement(s.dtype), role: s.role, root: s.root })),
-    steps.map((s) => ({ reads: reads(s), writes: writes(s) })),
+    steps.map((s) => ({ reads: stepReads(s), writes: stepWrites(s) })),
   );
   return { name: graph.name, slots, params, constants, steps, outputs, plan };
 }
+
+function stepReads(s: DraftStep): readonly number[] {
+  switch (s.kind) {
+    case 'launch': return s.inputs;
+    case 'alias': case 'assign': return [s.from];
+    case 'cond': return [s.pred, ...s.inputs];
+    case 'while': return s.inputs;
+    default: return [];
+  }
+}
+
+function stepWrites(s: DraftStep): readonly number[] {
+  switch (s.kind) {
+    case 'launch': case 'cond': case 'while': return s.outputs;
+    case 'alias': case 'read': return [s.to];
+    default: return [];
+  }
+}
+
 
 /**
  * A kernel whose result is written into variable V, reading V's current value only at the
@@ -119,8 +159,7 @@ function markInPlaceUpdates(steps: DraftStep[], slots: Draft[], readOf: Map<numb
   const outputRoots = new Set(outputs.map((o) => slots[o]!.root));
   const lastRead = new Map<number, number>();
   steps.forEach((s, i) => {
-    const reads = s.kind === 'launch' ? s.inputs : s.kind === 'alias' || s.kind === 'assign' ? [s.from] : [];
-    for (const r of reads) lastRead.set(slots[r]!.root, i);
+    for (const r of stepReads(s)) lastRead.set(slots[r]!.root, i);
   });
   steps.forEach((s, i) => {
     if (s.kind !== 'assign') return;
@@ -133,7 +172,7 @@ function markInPlaceUpdates(steps: DraftStep[], slots: Draft[], readOf: Map<numb
     const read = launch.inputs[k]!;
     if (slots[read]!.size !== slots[s.from]!.size || slots[read]!.dtype !== slots[s.from]!.dtype) return;
     // Nothing between the update and the assignment may read the variable's value.
-    if (steps.slice(producer + 1, i).some((t) => t.kind === 'read' && t.variable === s.variable)) return;
+    if (steps.slice(producer + 1, i).some((t) => (t.kind === 'read' && t.variable === s.variable) || t.kind === 'cond' || t.kind === 'while')) return;
     // Every earlier read of the variable shares its storage: none may be read after the update or
     // be returned (a snapshot such as `v.read()` must keep the old value).
     for (const [slot, ref] of readOf) {

@@ -136,24 +136,28 @@ function renderTree(kernel: ReduceKernel, options: WgslOptions, max: number): Wg
   const [gx, gy] = grid(n, max);
   const f = t === 'float32';
   if (f && op !== 'sum' && op !== 'prod') w.helpers.add('k_isnan');
-  const better = (a: string, b: string, ia: string, ib: string): string => {
-    const cmp = op === 'max' || op === 'argmax' ? '>' : '<';
-    if (!arg) return f ? `${b} ${cmp} ${a} || k_isnan(${b})` : `${b} ${cmp} ${a}`;
-    const plain = `${b} ${cmp} ${a} || (${b} == ${a} && ${ib} < ${ia})`;
-    return f ? `(k_isnan(${b}) && (!k_isnan(${a}) || ${ib} < ${ia})) || (!k_isnan(${a}) && (${plain}))` : plain;
-  };
+  // Whether the partial result (b, ib) replaces (a, ia): NaN first, then the larger (smaller),
+  // ties to the earlier position.
+  const cmp = op === 'max' || op === 'argmax' ? '>' : '<';
+  const T = wgslType(t);
+  const take = arg
+    ? `fn take(a: ${T}, ia: i32, b: ${T}, ib: i32) -> bool { ${f
+      ? `return (k_isnan(b) && (!k_isnan(a) || ib < ia)) || (!k_isnan(a) && (b ${cmp} a || (b == a && ib < ia)));`
+      : `return b ${cmp} a || (b == a && ib < ia);`} }`
+    : `fn take(a: ${T}, b: ${T}) -> bool { return b ${cmp} a${f ? ' || k_isnan(b)' : ''}; }`;
   const combine = (s: number): string[] => {
     const a = 'wacc[lid]', b = `wacc[lid + ${s}u]`;
-    const step = op === 'sum' ? [`${a} = ${a} + ${b};`] : op === 'prod' ? [`${a} = ${a} * ${b};`]
-      : arg ? [`if (${better(a, b, 'warg[lid]', `warg[lid + ${s}u]`)}) { ${a} = ${b}; warg[lid] = warg[lid + ${s}u]; }`]
-        : [`if (${better(a, b, '', '')}) { ${a} = ${b}; }`];
-    return [`if (lid < ${s}u) { ${step.join(' ')} }`, 'workgroupBarrier();'];
+    const step = op === 'sum' ? `${a} = ${a} + ${b};` : op === 'prod' ? `${a} = ${a} * ${b};`
+      : arg ? `if (take(${a}, warg[lid], ${b}, warg[lid + ${s}u])) { ${a} = ${b}; warg[lid] = warg[lid + ${s}u]; }`
+        : `if (take(${a}, ${b})) { ${a} = ${b}; }`;
+    return [`if (lid < ${s}u) { ${step} }`, 'workgroupBarrier();'];
   };
   const steps: string[] = [];
   for (let s = TREE / 2; s >= 1; s /= 2) steps.push(...combine(s));
   const body = [
-    `var<workgroup> wacc: array<${wgslType(t)}, ${TREE}>;`,
+    `var<workgroup> wacc: array<${T}, ${TREE}>;`,
     ...(arg ? [`var<workgroup> warg: array<i32, ${TREE}>;`] : []),
+    ...(op === 'sum' || op === 'prod' ? [] : [take]),
     '',
     `@compute @workgroup_size(${TREE})`,
     'fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {',
@@ -162,7 +166,7 @@ function renderTree(kernel: ReduceKernel, options: WgslOptions, max: number): Wg
       `if (flat >= ${n}u) { return; }`,
       ...coordLines('flat', kernel.domain, 0),
       ...w.take(PRE),
-      `var acc: ${wgslType(t)} = ${initOf(kernel, w)};`,
+      `var acc: ${T} = ${initOf(kernel, w)};`,
       // A thread's position starts at its first element, so all-(-Infinity) rows give 0 as in JS.
       ...(arg ? [`var arg = select(2147483647i, i32(lid), lid < ${q}u);`] : []),
       `for (var k = lid; k < ${q}u; k += ${TREE}u) {`,

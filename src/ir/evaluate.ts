@@ -22,7 +22,13 @@ export function evaluateGraph(graph: Graph, params: readonly HostTensor[], varia
       continue;
     }
     const ins = node.inputs.map((i) => env.get(i)!);
-    const data = getOp(node.op).evaluate(ins, node.attrs, v.type);
+    const def = getOp(node.op);
+    if (def.evaluateOutputs) {
+      const outs = def.evaluateOutputs(ins, node.attrs, (g, params) => evaluateGraph(g, params, variables));
+      node.outputs.forEach((o, i) => env.set(o, outs[i]!));
+      continue;
+    }
+    const data = def.evaluate(ins, node.attrs, v.type);
     const out = { type: v.type, data };
     env.set(v, out);
     if (node.op === 'assignVariable') variables.set((node.attrs.variable as VariableRef).id, out);

@@ -3,27 +3,40 @@ import { KilnError } from './error.js';
 import { getOp } from './registry.js';
 import type { TensorType } from './tensor-type.js';
 
-/** One tensor of the graph, produced by exactly one node. */
+/** One tensor of the graph, produced by exactly one node (as its `index`-th output). */
 export class Value {
-  constructor(readonly id: number, readonly type: TensorType, readonly node: Node) {}
+  constructor(readonly id: number, readonly type: TensorType, readonly node: Node, readonly index = 0) {}
 }
 
-/** One operation: a primitive applied to values, with attributes. */
+/** One operation: a primitive applied to values, with attributes. Control flow has several outputs. */
 export class Node {
-  readonly output: Value;
+  readonly outputs: readonly Value[];
   constructor(
     readonly id: number,
     readonly op: string,
     readonly inputs: readonly Value[],
     readonly attrs: Attrs,
-    type: TensorType,
+    types: readonly TensorType[],
     /** The previous stateful node in program order, for stateful nodes (an ordering edge). */
     readonly after: Node | null = null,
     /** The user's file:line that created this node, when known. */
     readonly location?: string,
+    /** Ids of the outputs after the first (the first output's id is the node's). */
+    extraIds: readonly number[] = [],
   ) {
-    this.output = new Value(id, type, this);
+    this.outputs = types.map((t, i) => new Value(i === 0 ? id : extraIds[i - 1]!, t, this, i));
   }
+
+  /** The first (usually the only) output. */
+  get output(): Value {
+    return this.outputs[0]!;
+  }
+}
+
+/** Whether a node has an effect (state, or control flow around stateful subgraphs): never removed or merged. */
+export function isEffectful(node: Node): boolean {
+  const def = getOp(node.op);
+  return def.stateful === true || def.isStateful?.(node.attrs) === true;
 }
 
 /**
@@ -41,26 +54,36 @@ export class Graph {
 
   /** Adds a node after inferring its type; throws a KilnError on bad input, adding nothing. */
   add(op: string, inputs: readonly Value[], attrs: Attrs = {}, location?: string, id?: number): Value {
+    return this.addNode(op, inputs, attrs, location, id === undefined ? undefined : [id]).output;
+  }
+
+  /** Adds a node and returns it (with all its outputs); `ids` fixes the output ids (copies keep them). */
+  addNode(op: string, inputs: readonly Value[], attrs: Attrs = {}, location?: string, ids?: readonly number[]): Node {
     const def = getOp(op);
     const types = inputs.map((v) => v.type);
     if (def.arity >= 0 && inputs.length !== def.arity) {
       throw new KilnError(`expects ${def.arity} input(s), got ${inputs.length}`, { op });
     }
     if (def.normalize) attrs = def.normalize(types, attrs);
-    const type = def.infer(types, attrs);
-    const nodeId = id ?? this.nextId++;
-    if (nodeId >= this.nextId) this.nextId = nodeId + 1;
-    const node = new Node(nodeId, op, inputs, attrs, type, def.stateful ? this.lastEffect : null, location);
-    if (def.stateful) this.lastEffect = node;
+    const outTypes = def.inferOutputs ? def.inferOutputs(types, attrs) : [def.infer(types, attrs)];
+    const outIds = outTypes.map((_, i) => ids?.[i] ?? this.nextId++);
+    for (const i of outIds) if (i >= this.nextId) this.nextId = i + 1;
+    const stateful = def.stateful || def.isStateful?.(attrs) === true;
+    const node = new Node(outIds[0]!, op, inputs, attrs, outTypes, stateful ? this.lastEffect : null, location, outIds.slice(1));
+    if (stateful) this.lastEffect = node;
     this.nodes.push(node);
-    return node.output;
+    return node;
   }
 
-  /** Adds a copy of another graph's node, keeping its id, with new inputs (passes rebuild graphs so). */
+  /** Adds a copy of another graph's node, keeping its ids, with new inputs (passes rebuild graphs so). */
   copyNode(node: Node, inputs: readonly Value[]): Value {
-    const v = this.add(node.op, inputs, node.attrs, node.location, node.id);
-    if (node.op === 'parameter') this.params[node.attrs.index as number] = v;
-    return v;
+    return this.copyNodeWithOutputs(node, inputs).output;
+  }
+
+  copyNodeWithOutputs(node: Node, inputs: readonly Value[]): Node {
+    const copy = this.addNode(node.op, inputs, node.attrs, node.location, node.outputs.map((v) => v.id));
+    if (node.op === 'parameter') this.params[node.attrs.index as number] = copy.output;
+    return copy;
   }
 
   parameter(type: TensorType, name?: string): Value {

@@ -2,6 +2,7 @@ import type { HostArray } from './dtype.js';
 import type { Expr } from './expr.js';
 import type { TensorType } from './tensor-type.js';
 import type { Grad } from './ops/vjp-helpers.js';
+import type { Graph } from './graph.js';
 
 /** A tensor on the host: what the reference evaluator reads and writes. */
 export interface HostTensor {
@@ -21,7 +22,9 @@ export type AttrValue =
   | readonly number[]
   | readonly (readonly number[])[]
   | HostTensor
-  | VariableRef;
+  | VariableRef
+  /** A subgraph: the branches of `cond`, the condition and body of `while`. */
+  | Graph;
 
 export type Attrs = { readonly [name: string]: AttrValue | undefined };
 
@@ -98,6 +101,12 @@ export interface OpDef {
   /** Puts attributes in canonical form (negative axes resolved, defaults filled) before `infer`. */
   normalize?(ins: readonly TensorType[], attrs: Attrs): Attrs;
   infer(ins: readonly TensorType[], attrs: Attrs): TensorType;
+  /** For ops with several outputs (control flow): every output's type; `infer` gives the first. */
+  inferOutputs?(ins: readonly TensorType[], attrs: Attrs): TensorType[];
+  /** For ops whose effects depend on their attributes (control flow around stateful subgraphs). */
+  isStateful?(attrs: Attrs): boolean;
+  /** The reference evaluator of ops with several outputs or subgraphs (control flow). */
+  evaluateOutputs?(ins: readonly HostTensor[], attrs: Attrs, run: (graph: Graph, params: readonly HostTensor[]) => HostTensor[]): HostTensor[];
   /** The reference evaluator: plain loops on typed arrays, the oracle for tests. */
   evaluate(ins: readonly HostTensor[], attrs: Attrs, out: TensorType): HostArray;
   /**

@@ -33,7 +33,12 @@ export function formatConstant(t: HostTensor): string {
   return `[${items.join(', ')}${n > 8 ? `, … (${n} values)` : ''}]`;
 }
 
+function isGraph(v: AttrValue): v is Graph {
+  return typeof v === 'object' && v !== null && 'nodes' in v && 'params' in v;
+}
+
 function formatAttr(v: AttrValue): string {
+  if (isGraph(v)) return `@${v.name}`;
   if (isHostTensor(v)) return formatConstant(v);
   if (isVariable(v)) return `@${v.name}`;
   return JSON.stringify(v);
@@ -41,7 +46,7 @@ function formatAttr(v: AttrValue): string {
 
 /** One node as `%5:f32[128,10] = add %3, %4 {attrs}  # file:line`. */
 export function printNode(node: Node, options: PrintOptions = {}, uses?: number): string {
-  const head = `%${node.id}:${typeString(node.output.type)}`;
+  const head = node.outputs.map((v) => `%${v.id}:${typeString(v.type)}`).join(', ') || `%${node.id}:()`;
   const args = node.inputs.map((v) => `%${v.id}`);
   let body: string;
   if (node.op === 'parameter') body = `parameter ${String(node.attrs.index)}${node.attrs.name ? ` "${String(node.attrs.name)}"` : ''}`;
@@ -70,7 +75,13 @@ export function printGraph(graph: Graph, options: PrintOptions = {}): string {
   const uses = options.uses ? graph.useCounts() : undefined;
   const params = graph.params.map((p) => `%${p.id}:${typeString(p.type)}`).join(', ');
   const lines = [`graph ${graph.name}(${params}) {`];
-  for (const node of graph.nodes) lines.push('  ' + printNode(node, options, uses?.get(node.output) ?? (uses ? 0 : undefined)));
+  for (const node of graph.nodes) {
+    lines.push('  ' + printNode(node, options, uses?.get(node.output) ?? (uses ? 0 : undefined)));
+    // Subgraphs (control flow) print nested under their node.
+    for (const v of Object.values(node.attrs)) {
+      if (v !== undefined && v !== null && isGraph(v)) lines.push(...printGraph(v, options).split('\n').map((l) => '    ' + l));
+    }
+  }
   lines.push(`  return ${graph.outputs.map((v) => `%${v.id}`).join(', ')}`);
   lines.push('}');
   return lines.join('\n');

@@ -9,10 +9,11 @@ import { sourceOps } from './ops/source.js';
 import { windowGradOps } from './ops/window-grad.js';
 import { scatterAddOp } from './ops/scatter.js';
 import { customGradientOp } from './ops/custom.js';
+import { controlFlowOps } from './ops/control-flow.js';
 
 /** The closed set of primitives: one entry each. */
 const registry = new Map<string, OpDef>();
-for (const def of [...unaryOps, ...binaryOps, ...reduceOps, matMulOp, ...windowOps, ...movementOps, ...sourceOps, ...windowGradOps, scatterAddOp, customGradientOp]) {
+for (const def of [...unaryOps, ...binaryOps, ...reduceOps, matMulOp, ...windowOps, ...movementOps, ...sourceOps, ...windowGradOps, scatterAddOp, customGradientOp, ...controlFlowOps]) {
   registry.set(def.name, def);
 }
 

@@ -36,7 +36,7 @@ export const constantFolding: Pass = {
 
 function foldable(node: Node, inputs: readonly Value[]): boolean {
   const def = getOp(node.op);
-  if (def.stateful || def.random || def.kind === 'source') return false;
+  if (def.stateful || def.random || def.kind === 'source' || def.evaluateOutputs) return false;
   return inputs.every((v) => v.node.op === 'constant');
 }
 

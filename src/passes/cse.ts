@@ -45,7 +45,7 @@ export const commonSubexpressionElimination: Pass = {
 /** The node's identity for merging, or null when it must stay distinct. */
 function keyOf(node: Node, inputs: readonly Value[]): string | null {
   const def = getOp(node.op);
-  if (def.stateful || def.random || node.op === 'parameter') return null;
+  if (def.stateful || def.random || node.op === 'parameter' || node.op === 'cond' || node.op === 'while') return null;
   if (node.op === 'constant') return constantKey(node.attrs.value as HostTensor);
   let ids = inputs.map((v) => v.id);
   if (COMMUTATIVE.has(node.op)) ids = [...ids].sort((a, b) => a - b);

@@ -1,4 +1,4 @@
-import { getOp, type Graph, type Node } from '../ir/index.js';
+import { getOp, isEffectful, type Graph, type Node } from '../ir/index.js';
 import { rebuild, type Pass } from './pass.js';
 
 /** Removes nodes no output needs. Keeps parameters (the signature) and every stateful node. */
@@ -7,7 +7,7 @@ export const deadCodeElimination: Pass = {
   run(graph: Graph) {
     const live = new Set<Node>();
     const stack: Node[] = graph.outputs.map((v) => v.node);
-    for (const n of graph.nodes) if (n.op === 'parameter' || getOp(n.op).stateful) stack.push(n);
+    for (const n of graph.nodes) if (n.op === 'parameter' || isEffectful(n)) stack.push(n);
     while (stack.length) {
       const n = stack.pop()!;
       if (live.has(n)) continue;

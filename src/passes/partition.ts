@@ -6,7 +6,8 @@ export interface Partition {
   readonly members: ReadonlySet<Node>;
 }
 
-const NOT_COMPUTED = new Set(['parameter', 'constant', 'readVariable', 'assignVariable']);
+// Control flow runs subprograms around kernels: it is never part of a kernel itself.
+const NOT_COMPUTED = new Set(['parameter', 'constant', 'readVariable', 'assignVariable', 'cond', 'while']);
 
 /** Whether a node is computed by a kernel (not a buffer already: parameters, constants, variables). */
 export function isComputed(node: Node): boolean {

@@ -1,5 +1,5 @@
 import { verifyGraph, type Graph } from '../ir/index.js';
-import type { Pass } from './pass.js';
+import { mapSubgraphs, type Pass } from './pass.js';
 import type { Partition } from './partition.js';
 
 export interface PassRecord {
@@ -25,10 +25,15 @@ export function runPasses(graph: Graph, passes: readonly Pass[], options: PassMa
   for (const pass of passes) {
     if (options.enabled?.[pass.name] === false) continue;
     const t0 = performance.now();
-    const result = pass.run(graph);
+    const result = runOnTree(pass, graph);
     graph = result.graph;
     if (verify) verifyGraph(graph);
     records.push({ name: pass.name, graph, stats: result.stats, ms: performance.now() - t0, ...(result.partition ? { partition: result.partition } : {}) });
   }
   return { graph, records };
+}
+
+/** Runs a pass on a graph after running it on every subgraph inside (passes see into control flow). */
+function runOnTree(pass: Pass, graph: Graph): ReturnType<Pass['run']> {
+  return pass.run(mapSubgraphs(graph, (g) => runOnTree(pass, g).graph));
 }

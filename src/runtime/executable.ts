@@ -5,7 +5,12 @@ import { Storage, type VariableSlot } from './storage.js';
 
 type PreparedStep =
   | { readonly kind: 'launch'; readonly kernel: CompiledKernel; readonly inputs: readonly number[]; readonly outputs: readonly number[]; readonly inPlace: number }
-  | Exclude<Step, { kind: 'launch' }>;
+  | { readonly kind: 'cond'; readonly pred: number; readonly branches: readonly [Executable, Executable]; readonly inputs: readonly number[]; readonly outputs: readonly number[] }
+  | {
+    readonly kind: 'while'; readonly condition: Executable; readonly body: Executable; readonly loopVarCount: number;
+    readonly maximumIterations: number | null; readonly inputs: readonly number[]; readonly outputs: readonly number[];
+  }
+  | Exclude<Step, { kind: 'launch' | 'cond' | 'while' }>;
 
 /**
  * A compiled program for one input signature on one backend: kernels compiled, constants
@@ -23,7 +28,18 @@ export class Executable {
   private readonly storages: (Storage | undefined)[];
 
   constructor(readonly program: Program, readonly backend: Backend) {
-    this.steps = program.steps.map((s) => {
+    this.steps = program.steps.map((s): PreparedStep => {
+      if (s.kind === 'cond') {
+        const branches = [new Executable(s.branches[0], backend), new Executable(s.branches[1], backend)] as const;
+        for (const b of branches) this.kernels.push(...b.kernels);
+        return { ...s, branches };
+      }
+      if (s.kind === 'while') {
+        const condition = new Executable(s.condition, backend);
+        const body = new Executable(s.body, backend);
+        this.kernels.push(...condition.kernels, ...body.kernels);
+        return { ...s, condition, body };
+      }
       if (s.kind !== 'launch') return s;
       const kernel = backend.compile(s.kernel);
       this.kernels.push(kernel);
@@ -91,6 +107,19 @@ export class Executable {
           bufs[step.to] = st.buffer;
           break;
         }
+        case 'cond': {
+          backend.flush?.();
+          // The predicate is read back here: once per decision (on WebGPU, a synchronous readback).
+          const taken = backend.readSync(bufs[step.pred]!)[0] !== 0 ? step.branches[0] : step.branches[1];
+          const outs = taken.run(step.inputs.map((s) => stores[s]!), variable);
+          step.outputs.forEach((o, k) => { stores[o] = outs[k]!; bufs[o] = outs[k]!.buffer; made.push(outs[k]!); });
+          break;
+        }
+        case 'while': {
+          const outs = runWhile(step, step.inputs.map((s) => stores[s]!), variable, backend);
+          step.outputs.forEach((o, k) => { stores[o] = outs[k]!; bufs[o] = outs[k]!.buffer; made.push(outs[k]!); });
+          break;
+        }
         case 'assign': {
           const target = variable(step.variable);
           const next = stores[step.from]!;
@@ -112,9 +141,33 @@ export class Executable {
   }
 
   dispose(): void {
+    for (const s of this.steps) {
+      if (s.kind === 'cond') for (const b of s.branches) b.dispose();
+      if (s.kind === 'while') { s.condition.dispose(); s.body.dispose(); }
+    }
     for (const c of this.constants) c.storage.release();
     if (this.arena) for (const b of this.arena) this.backend.release(b);
     this.arena = null;
     this.views = [];
   }
+}
+
+/** Runs a while step: the loop variables' storage passes from one iteration to the next. */
+function runWhile(
+  step: Extract<PreparedStep, { kind: 'while' }>, inputs: readonly Storage[], variable: (ref: VariableRef) => VariableSlot, backend: Backend,
+): Storage[] {
+  const n = step.loopVarCount;
+  const captured = inputs.slice(n);
+  let vars = inputs.slice(0, n).map((s) => s.retain());
+  for (let i = 0; step.maximumIterations === null || i < step.maximumIterations; i++) {
+    const [go] = step.condition.run([...vars, ...captured], variable);
+    backend.flush?.();
+    const proceed = backend.readSync(go!.buffer)[0] !== 0;
+    go!.release();
+    if (!proceed) break;
+    const next = step.body.run([...vars, ...captured], variable);
+    for (const v of vars) v.release();
+    vars = next;
+  }
+  return vars;
 }

@@ -23,14 +23,27 @@ export function applyOp(op: string, inputs: readonly Tensor[], attrs: Attrs = {}
 export function valueOf(trace: TraceState, t: Tensor, op: string): Value {
   if (t.value) {
     if (t.trace === trace) return t.value;
+    if (trace.parent && trace.encloses(t.trace)) return captureFromParent(trace, valueOf(trace.parent, t, op));
     throw new KilnError(`tensor ${t.describe()} was made while tracing '${t.trace?.functionName}' and cannot be used outside that trace; return it from the function instead`, { op });
   }
   if (t instanceof Variable) return trace.graph.readVariable(t, userLocation());
   t.storage(op); // throws for disposed tensors
+  // Inside a subgraph, concrete tensors are captured by the outermost trace and passed down.
+  if (trace.parent) return captureFromParent(trace, valueOf(trace.parent, t, op));
   let v = trace.captures.get(t);
   if (!v) {
     v = trace.graph.parameter({ shape: t.shape, dtype: t.dtype }, `capture`);
     trace.captures.set(t, v);
+  }
+  return v;
+}
+
+/** A parameter of a subgraph standing for a value of its enclosing graph. */
+function captureFromParent(trace: TraceState, outer: Value): Value {
+  let v = trace.outerCaptures.get(outer);
+  if (!v) {
+    v = trace.graph.parameter(outer.type, 'capture');
+    trace.outerCaptures.set(outer, v);
   }
   return v;
 }

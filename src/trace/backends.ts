@@ -7,6 +7,8 @@ const factories = new Map<BackendName, BackendFactory>([
   ['cpu', async () => new CpuBackend()],
   // Loaded on first use: the module (and, in Node, Dawn) only when someone asks for WebGPU.
   ['webgpu', async () => (await import('../runtime/webgpu/index.js')).createWebGpuBackend()],
+  // Loaded on first use: WebAssembly kernels over a shared memory, with worker threads.
+  ['wasm', async () => (await import('../runtime/wasm/index.js')).createWasmBackend()],
 ]);
 const made = new Map<BackendName, Backend>();
 let current: Backend = new CpuBackend();

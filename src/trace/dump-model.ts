@@ -1,5 +1,5 @@
 import { lowerGroup, type Kernel, type KernelBuffer, type Program } from '../codegen/index.js';
-import { bytesPerElement, getOp, printNode, sizeOf, typeString, type Expr, type Graph, type Node } from '../ir/index.js';
+import { bytesPerElement, getOp, Graph, printNode, sizeOf, typeString, type Expr, type Node } from '../ir/index.js';
 import type { Partition, PassRecord } from '../passes/index.js';
 import type { CompiledKernel } from '../runtime/index.js';
 import type { RetraceExplanation, SignatureNode } from './dump-signature.js';
@@ -26,6 +26,11 @@ export interface DumpNode {
   readonly after?: number;
   /** The user's file:line:col. */
   readonly location?: string;
+  /** Value ids and types of a node with several outputs (control flow); the first is the node's id. */
+  readonly outputs?: readonly number[];
+  readonly outputTypes?: readonly string[];
+  /** Subgraphs held in attributes (`cond` branches, `while` condition and body). */
+  readonly subgraphs?: readonly { readonly attr: string; readonly graph: DumpGraph }[];
 }
 
 export interface DumpGraph {
@@ -130,11 +135,17 @@ export function dumpGraph(graph: Graph): DumpGraph {
     name: graph.name,
     params: graph.params.map((v) => v.id),
     outputs: graph.outputs.map((v) => v.id),
-    nodes: graph.nodes.map((n) => ({
-      id: n.id, op: n.op, inputs: n.inputs.map((v) => v.id), shape: [...n.output.type.shape], dtype: n.output.type.dtype,
-      type: typeString(n.output.type), line: printNode(n, { locations: false }), uses: uses.get(n.output) ?? 0,
-      ...(n.after ? { after: n.after.id } : {}), ...(n.location ? { location: n.location } : {}),
-    })),
+    nodes: graph.nodes.map((n) => {
+      const subgraphs = Object.entries(n.attrs).filter((e): e is [string, Graph] => e[1] instanceof Graph).map(([attr, g]) => ({ attr, graph: dumpGraph(g) }));
+      return {
+        id: n.id, op: n.op, inputs: n.inputs.map((v) => v.id), shape: [...n.output.type.shape], dtype: n.output.type.dtype,
+        type: typeString(n.output.type), line: printNode(n, { locations: false }),
+        uses: n.outputs.reduce((a, v) => a + (uses.get(v) ?? 0), 0),
+        ...(n.after ? { after: n.after.id } : {}), ...(n.location ? { location: n.location } : {}),
+        ...(n.outputs.length > 1 ? { outputs: n.outputs.map((v) => v.id), outputTypes: n.outputs.map((v) => typeString(v.type)) } : {}),
+        ...(subgraphs.length ? { subgraphs } : {}),
+      };
+    }),
   };
 }
 
@@ -149,6 +160,9 @@ export function fusionKind(members: Iterable<Node>): FusionKind {
   return kind;
 }
 
+/** Nodes that are not kernels: buffers already, variable writes, and control flow (steps with subprograms). */
+const NO_LAUNCH = new Set(['parameter', 'constant', 'readVariable', 'assignVariable', 'cond', 'while']);
+
 /** The graph's nodes that become launches, in program order, as `buildProgram` walks them. */
 function launchRoots(graph: Graph, partition: readonly Partition[]): { root: Node; members: ReadonlySet<Node> }[] {
   const groupOf = new Map<Node, Partition>(partition.map((g) => [g.root, g]));
@@ -156,7 +170,7 @@ function launchRoots(graph: Graph, partition: readonly Partition[]): { root: Nod
   for (const g of partition) for (const m of g.members) if (m !== g.root) fused.add(m);
   const roots: { root: Node; members: ReadonlySet<Node> }[] = [];
   for (const n of graph.nodes) {
-    if (['parameter', 'constant', 'readVariable', 'assignVariable'].includes(n.op) || fused.has(n)) continue;
+    if (NO_LAUNCH.has(n.op) || fused.has(n)) continue;
     const g = groupOf.get(n);
     if (n.op === 'reshape' && (!g || g.members.size === 1)) continue;
     roots.push({ root: n, members: g?.members ?? new Set([n]) });
@@ -194,28 +208,39 @@ export function kernelFile(k: { name: string; language: string }): string {
   return `kernels/${k.name.replace(/[^\w.-]/g, '_')}.${EXTENSION[k.language] ?? 'txt'}`;
 }
 
+type Launch = Extract<Program['steps'][number], { kind: 'launch' }>;
+
+/** Launches of a program's subprograms (cond branches, while condition and body), depth first. */
+function nestedLaunches(program: Program): Launch[] {
+  return program.steps.flatMap((s): Launch[] => {
+    if (s.kind === 'cond') return s.branches.flatMap((b) => [...b.steps.filter((t): t is Launch => t.kind === 'launch'), ...nestedLaunches(b)]);
+    if (s.kind === 'while') return [s.condition, s.body].flatMap((b) => [...b.steps.filter((t): t is Launch => t.kind === 'launch'), ...nestedLaunches(b)]);
+    return [];
+  });
+}
+
 export function dumpKernels(graph: Graph, partition: readonly Partition[], program: Program, compiled: readonly CompiledKernel[]): DumpKernel[] {
   const roots = launchRoots(graph, partition);
-  const launches = program.steps.filter((s) => s.kind === 'launch');
+  const launches = program.steps.filter((s): s is Launch => s.kind === 'launch');
   const variableOf = new Map<number, string>();
   for (const s of program.steps) if (s.kind === 'read') variableOf.set(s.to, s.variable.name);
-  return launches.map((step, i) => {
+  const byName = new Map(compiled.map((k) => [k.name, k]));
+  const buffer = (b: KernelBuffer, value?: number): DumpBuffer => ({
+    ...(value !== undefined ? { value } : {}), dtype: b.dtype, size: b.size, bytes: b.size * bytesPerElement(b.dtype),
+  });
+  const entry = (step: Launch, group: { root: Node; members: ReadonlySet<Node> } | undefined): DumpKernel => {
     const k = step.kernel;
-    const source = compiled[i] ?? { name: k.name, language: 'js', source: '' };
-    const group = roots[i];
+    const source = byName.get(k.name) ?? { name: k.name, language: 'js', source: '' };
     // The same lowering the program ran, for the graph values behind the kernel's input buffers.
-    const inputValues = group ? lowerGroup(group.root, group.members, k.name) : undefined;
-    const matches = inputValues !== undefined && inputValues.kernel.name === k.name && inputValues.inputs.length === k.inputs.length;
-    const buffer = (b: KernelBuffer, value?: number): DumpBuffer => ({
-      ...(value !== undefined ? { value } : {}), dtype: b.dtype, size: b.size, bytes: b.size * bytesPerElement(b.dtype),
-    });
+    const lowered = group ? lowerGroup(group.root, group.members, k.name) : undefined;
+    const values = lowered && lowered.kernel.name === k.name && lowered.inputs.length === k.inputs.length ? lowered.inputs : undefined;
     const wg = source.language === 'wgsl' ? workgroupSize(source.source) : undefined;
     const inPlace = step.inPlace !== undefined ? variableOf.get(step.inPlace) : undefined;
     return {
       name: source.name, language: source.language, form: k.kind,
       ...(group ? { fusion: fusionKind(group.members), root: group.root.id } : {}),
       members: group?.members.size ?? 1,
-      inputs: k.inputs.map((b, j) => buffer(b, matches ? inputValues.inputs[j]!.id : undefined)),
+      inputs: k.inputs.map((b, j) => buffer(b, values?.[j]?.id)),
       outputs: k.outputs.map((b) => buffer(b, group?.root.id)),
       domain: [...k.domain], ...(k.kind === 'reduce' ? { inner: [...k.inner] } : {}),
       flops: kernelFlops(k),
@@ -223,7 +248,10 @@ export function dumpKernels(graph: Graph, partition: readonly Partition[], progr
       ...(inPlace ? { inPlace } : {}),
       file: kernelFile(source),
     };
-  });
+  };
+  // Launch i of the top-level program is the i-th group root in graph order (as buildProgram walks them).
+  return [...launches.map((step, i) => entry(step, roots[i]?.root.op === step.kernel.name.split('_').pop() ? roots[i] : undefined)),
+    ...nestedLaunches(program).map((step) => entry(step, undefined))];
 }
 
 export function dumpGroups(graph: Graph, partition: readonly Partition[], kernels: readonly DumpKernel[]): DumpGroup[] {

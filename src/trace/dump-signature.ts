@@ -107,7 +107,7 @@ export function diffSignatures(from: SignatureNode, to: SignatureNode, path = 'a
       const a = Object.keys(from.entries);
       const b = Object.keys(t.entries);
       if (a.join('\u0000') !== b.join('\u0000')) return change(`${path} keys`, `{${a.join(', ')}}`, `{${b.join(', ')}}`);
-      return a.flatMap((k) => diffSignatures(from.entries[k]!, t.entries[k]!, `${path}.${/^[A-Za-z_$][\w$]*$/.test(k) ? k : `[${JSON.stringify(k)}]`}`));
+      return a.flatMap((k) => diffSignatures(from.entries[k]!, t.entries[k]!, /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`));
     }
     case 'keyed': return diffSignatures(from.key, (to as typeof from).key, `${path}.[kiln.tracingKey]`);
     case 'identity': {

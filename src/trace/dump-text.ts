@@ -35,10 +35,16 @@ function header(graph: DumpGraph): string {
   return `graph ${graph.name}(${graph.params.map((p) => `%${p}:${byId.get(p)?.type ?? '?'}`).join(', ')}) {`;
 }
 
+/** A node's subgraphs (control flow), indented under it as the IR printer nests them. */
+function subgraphLines(node: DumpNode, indent: string, locations: boolean): string[] {
+  return (node.subgraphs ?? []).flatMap((s) => renderGraph(s.graph, { locations }).split('\n').map((l) => `${indent}  ${l}`));
+}
+
 /** The graph, one node per line with use counts and source lines. */
 export function renderGraph(graph: DumpGraph, options: { locations?: boolean } = {}): string {
+  const locations = options.locations !== false;
   const lines = [header(graph)];
-  for (const n of graph.nodes) lines.push(`  ${nodeLine(n, options.locations !== false)}`);
+  for (const n of graph.nodes) lines.push(`  ${nodeLine(n, locations)}`, ...subgraphLines(n, '  ', locations));
   lines.push(`  return ${graph.outputs.map((v) => `%${v}`).join(', ')}`, '}');
   return lines.join('\n');
 }
@@ -65,7 +71,7 @@ export function renderFused(graph: DumpGraph, groups: readonly DumpGroup[], opti
       }
       lines.push(`  } -> %${g.root}`);
     } else if (!member.has(n.id)) {
-      lines.push(`  ${nodeLine(n, locations)}`);
+      lines.push(`  ${nodeLine(n, locations)}`, ...subgraphLines(n, '  ', locations));
     }
   }
   lines.push(`  return ${graph.outputs.map((v) => `%${v}`).join(', ')}`, '}');

@@ -1,5 +1,5 @@
 import { singletonPartition } from '../passes/index.js';
-import { DUMP_FORMAT, dumpKernels, dumpPlan, dumpStages, type DumpTrace } from './dump-model.js';
+import { DUMP_FORMAT, dumpKernels, dumpPlan, dumpStages, kernelFile, type DumpTrace } from './dump-model.js';
 import { describeSignature, explainRetrace, formatArguments, type RetraceExplanation, type SignatureNode } from './dump-signature.js';
 import { renderFused, renderGraph, renderKernelReport, renderPassSummaries, renderPlan, renderRetrace, renderStage, traceTitle } from './dump-text.js';
 import type { CompiledGraph } from './pipeline.js';
@@ -140,7 +140,7 @@ function writeTrace(root: string, owner: object, name: string, args: readonly un
   const groups = stages.find((st) => st.groups)?.groups ?? [];
   write('fused.txt', renderFused(last.graph, groups));
   write('fused.json', json({ graph: last.graph, groups }));
-  executable.kernels.forEach((k, i) => write(kernels[i]!.file, k.source));
+  for (const k of executable.kernels) write(kernelFile(k), k.source);
   write('kernels.json', json(kernels));
   write('kernels.txt', renderKernelReport(kernels, last.graph));
   write('plan.json', json(trace.plan));

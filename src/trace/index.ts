@@ -12,3 +12,4 @@ export * from './function.js';
 export * from './tape.js';
 export * from './gradient.js';
 export * from './custom-gradient.js';
+export * from './control-flow.js';

@@ -2,7 +2,7 @@ import { buildProgram, type Program } from '../codegen/index.js';
 import type { Graph } from '../ir/index.js';
 import {
   algebraicSimplification, commonSubexpressionElimination, constantFolding, CPU_LIMITS, deadCodeElimination, fusionPass,
-  runPasses, singletonPartition, type FusionLimits, type Pass, type PassRecord,
+  partitionForFusion, runPasses, singletonPartition, type FusionLimits, type Pass, type PassRecord,
 } from '../passes/index.js';
 import { Executable, type Backend } from '../runtime/index.js';
 
@@ -34,7 +34,9 @@ export function compileGraph(graph: Graph, backend: Backend, options: PipelineOp
   const passes = options.passes ?? {};
   const enabled = { ...(passes.dce === false ? { cleanup: false } : {}), ...passes, ...(options.fuse === false ? { fusion: false } : {}) };
   const { graph: optimized, records } = runPasses(graph, pipeline(backend.limits), { enabled });
+  const fused = enabled.fusion !== false;
+  const partitionOf = (g: Graph) => (fused ? partitionForFusion(g, backend.limits ?? CPU_LIMITS) : singletonPartition(g));
   const partition = records.find((r) => r.partition)?.partition ?? singletonPartition(optimized);
-  const program = buildProgram(optimized, partition);
+  const program = buildProgram(optimized, partition, partitionOf);
   return { traced: graph, optimized, passes: records, program, executable: new Executable(program, backend) };
 }

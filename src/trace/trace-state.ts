@@ -7,13 +7,23 @@ export class TraceState {
   readonly captures = new Map<Tensor, Value>();
   /** Variables created while tracing (allowed on a function's first trace only). */
   readonly createdVariables: Tensor[] = [];
+  /** For a subgraph (a branch or loop body): values of enclosing traces used inside, and their parameters here. */
+  readonly outerCaptures = new Map<Value, Value>();
   constructor(
     readonly graph: Graph,
     readonly functionName: string,
     readonly allowVariableCreation: boolean,
     /** This trace repeats a first trace that created variables, to trace the function without creating them. */
     readonly liftingRetrace = false,
+    /** The enclosing trace, for subgraphs of control flow. */
+    readonly parent: TraceState | null = null,
   ) {}
+
+  /** Whether `other` is this trace or one enclosing it. */
+  encloses(other: TraceState | null): boolean {
+    for (let t: TraceState | null = this; t; t = t.parent) if (t === other) return true;
+    return false;
+  }
 }
 
 const stack: TraceState[] = [];

@@ -122,6 +122,66 @@ describe('fit', () => {
   });
 });
 
+describe('fit on other models', () => {
+  class Net extends keras.Model {
+    dense = new layers.Dense(8, { activation: 'relu' });
+    norm = new layers.BatchNormalization();
+    out = new layers.Dense(3, { activation: 'softmax' });
+    override call(x: kiln.Tensor) {
+      return this.out.apply(this.norm.apply(this.dense.apply(x)));
+    }
+  }
+
+  it('builds a subclassed model from the data and updates BatchNormalization statistics inside the compiled step', async () => {
+    const [x, y] = blobs(48);
+    const model = new Net();
+    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    const history = await model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+    expect(model.built).toBe(true);
+    expect(model.countParams()).toBe(4 * 8 + 8 + 4 * 8 + 8 * 3 + 3);
+    expect(model.trainFunction!.traceCount).toBe(1);
+    expect(history.history.loss!.length).toBe(2);
+    const moving = values(model.norm.movingMean);
+    expect(moving.some((v) => v !== 0)).toBe(true);
+    expect(values(model.optimizer.iterations)).toEqual([6]);
+    // Six updates of moving = 0.99·moving + 0.01·batch mean, from 0: at most 1 - 0.99^6 of the largest activation.
+    expect(Math.max(...moving)).toBeLessThan(0.06 * Math.max(...values(model.dense.apply(x)).map(Math.abs)));
+  });
+});
+
+describe('overridden steps', () => {
+  it('testStep and predictStep overridden by a subclass run compiled in evaluate and predict', async () => {
+    const traced: string[] = [];
+    class Scaled extends keras.Model {
+      dense = new layers.Dense(2, { kernelInitializer: 'ones', useBias: false });
+      override call(x: kiln.Tensor) { return this.dense.apply(x); }
+      override testStep([x, y]: [kiln.Tensor, kiln.Tensor]) {
+        traced.push('test');
+        const error = kiln.mean(kiln.abs(kiln.sub(this.apply(x), y)));
+        return { mae: error };
+      }
+      override predictStep(x: kiln.Tensor) {
+        traced.push('predict');
+        return kiln.mul(this.apply(x), 10);
+      }
+    }
+    const model = new Scaled();
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    const x = kiln.tensor([[1, 2], [3, 4], [5, 6]]);
+    const result = await model.evaluate(x, kiln.zeros([3, 2]), { batchSize: 3 });
+    expect(result).toEqual({ mae: (3 + 7 + 11) / 3 });
+    expect(values(model.predict(x, { batchSize: 2 }))).toEqual([30, 30, 70, 70, 110, 110]);
+    expect(traced).toEqual(['test', 'predict', 'predict']);
+  });
+
+  it('predict returns a list for a functional model with several outputs', () => {
+    const inputs = keras.Input({ shape: [2] });
+    const model = new keras.Model({ inputs, outputs: [new layers.Dense(1).apply(inputs), new layers.Dense(3).apply(inputs)] });
+    const out = model.predict<kiln.Tensor[]>(kiln.ones([5, 2]), { batchSize: 2 });
+    expect(out.map((t) => t.shape)).toEqual([[5, 1], [5, 3]]);
+  });
+});
+
 describe('callbacks', () => {
   it('EarlyStopping stops when val_loss stops improving and restores the best weights', async () => {
     // Training pulls the weight toward y = x while validation wants y = -x: val_loss only rises.

@@ -254,7 +254,7 @@ const unaryStep: StepKind = (b) => {
   const B = b.bound(x);
   const E = b.exact(x);
   const plain = (op: string, bound: number, exact = false) => b.add(op, [x], {}, { bound, exact });
-  switch (b.pick(14)) {
+  switch (b.pick(16)) {
     case 0: plain('neg', B, E); break;
     case 1: plain('abs', B, E); break;
     case 2: b.add('exp', [b.add('tanh', [x], {}, { bound: 1, exact: false })], {}, { bound: 3, exact: false }); break;
@@ -278,7 +278,18 @@ const unaryStep: StepKind = (b) => {
     case 10: plain('cos', 1); break;
     case 11: plain('softplus', B + 1); break;
     case 12: plain('elu', Math.max(B, 1)); break;
-    default: b.add('leakyRelu', [x], { alpha: 0.25 }, { bound: B, exact: false });
+    case 13: b.add('leakyRelu', [x], { alpha: 0.25 }, { bound: B, exact: false }); break;
+    default: {
+      // Ops defined away from 0 only, on |x| + 1 (or |x| for log1p).
+      const a = b.add('abs', [x], {}, { bound: B, exact: E });
+      const op = ['rsqrt', 'reciprocal', 'log1p', 'pow'][b.pick(4)]!;
+      if (op === 'log1p') { b.add('log1p', [a], {}, { bound: Math.log1p(B), exact: false }); break; }
+      const shifted = b.add('add', [a, b.scalar(1)], {}, { bound: B + 1, exact: false });
+      if (op !== 'pow') { b.add(op, [shifted], {}, { bound: 1, exact: false }); break; }
+      const p = [0.5, 2, -1, 1.5][b.pick(4)]!;
+      const base = b.limited(shifted, 4);
+      b.add('pow', [base, b.scalar(p)], {}, { bound: 16, exact: false });
+    }
   }
 };
 
@@ -397,8 +408,12 @@ const reduceStep: StepKind = (b) => {
   const n = sizeOf(axes.map((a) => shape[a]!));
   const B = b.bound(x);
   const E = b.exact(x);
-  const op = b.pick(5);
-  if (op === 4) {
+  const op = b.pick(6);
+  if (op === 5) {
+    // int32 products wrap alike everywhere; float ones stay within ±1.
+    const v = x.type.dtype === 'float32' ? b.limited(x, 1) : x;
+    b.add('prod', [v], { axes, keepDims }, { bound: v.type.dtype === 'float32' ? 1 : 2 ** 31, exact: v.type.dtype === 'int32' });
+  } else if (op === 4) {
     // argMax/argMin only of exact values: a rounding difference could move the extreme element.
     const y = b.choose((v) => v.type.dtype !== 'bool' && b.exact(v) && v.type.shape.length > 0);
     if (y) b.add(b.chance() ? 'argMax' : 'argMin', [y], { axis: b.pick(y.type.shape.length) }, { bound: Math.max(...y.type.shape), exact: true });
@@ -448,21 +463,28 @@ const constantStep: StepKind = (b) => {
   b.tensor(shape, b.pick(4) === 0 ? 'int32' : 'float32');
 };
 
-/** int32 arithmetic and casts between dtypes (only of exact values, so a truncation never differs). */
-const intStep: StepKind = (b) => {
+/**
+ * int32 arithmetic, casts between dtypes, and float ops that jump at integers (floor, round),
+ * all on exact values only, so a truncation or rounding never differs between evaluation orders.
+ */
+const exactStep: StepKind = (b) => {
   const x = b.choose((v) => v.type.dtype === 'int32' || v.type.dtype === 'bool' || b.exact(v))!;
-  if (x.type.dtype !== 'int32') {
-    // bool to either number type; an exact float truncates to int32 the same everywhere
-    const to: DType = x.type.dtype === 'bool' && b.chance() ? 'float32' : 'int32';
-    b.add('cast', [x], { dtype: to }, { bound: b.bound(x), exact: true });
+  const B = b.bound(x);
+  if (x.type.dtype === 'bool') {
+    b.add('cast', [x], { dtype: b.chance() ? 'float32' : 'int32' }, { bound: 1, exact: true });
     return;
   }
-  const B = b.bound(x);
-  switch (b.pick(5)) {
-    case 0: b.add('cast', [x], { dtype: 'float32' }, { bound: B, exact: true }); break;
-    case 1: b.add('neg', [x], {}, { bound: B, exact: true }); break;
+  if (x.type.dtype === 'float32') {
+    const op = ['cast', 'floor', 'ceil', 'round', 'sign'][b.pick(5)]!;
+    b.add(op, [x], op === 'cast' ? { dtype: 'int32' } : {}, { bound: B + 1, exact: true });
+    return;
+  }
+  const fits = (v: Value) => v.type.dtype === 'int32' && (broadcast(x.type.shape, v.type.shape)?.reduce((p, q) => p * q, 1) ?? Infinity) <= MAX_SIZE;
+  switch (b.pick(7)) {
+    case 0: b.add('cast', [x], { dtype: b.chance() ? 'float32' : 'bool' }, { bound: B, exact: true }); break;
+    case 1: b.add(b.chance() ? 'neg' : 'square', [x], {}, { bound: B * B, exact: true }); break;
     case 2: {
-      const y = b.choose((v) => v.type.dtype === 'int32' && (broadcast(x.type.shape, v.type.shape)?.reduce((p, q) => p * q, 1) ?? Infinity) <= MAX_SIZE) ?? x;
+      const y = b.choose(fits) ?? x;
       const op = B * b.bound(y) < 1e4 && b.chance() ? 'mul' : b.chance() ? 'add' : 'sub';
       b.add(op, [x, y], {}, { bound: op === 'mul' ? B * b.bound(y) : B + b.bound(y), exact: true });
       break;
@@ -470,6 +492,21 @@ const intStep: StepKind = (b) => {
     case 3: {
       const d = (1 + b.pick(5)) * (b.chance() ? 1 : -1);
       b.add(b.chance() ? 'mod' : 'floorDiv', [x, b.scalar(d, 'int32')], {}, { bound: B, exact: true });
+      break;
+    }
+    case 4: {
+      // Σ x·x over a row: an int32 matrix product that cannot overflow.
+      const n = sizeOf(x.type.shape);
+      if (B * B * n > 2 ** 30) break;
+      const row = b.add('reshape', [x], { shape: [1, n] }, { bound: B, exact: true });
+      b.add('matMul', [row, row], { transposeB: true }, { bound: B * B * n, exact: true });
+      break;
+    }
+    case 5: {
+      const c = b.condition();
+      const y = b.choose((v) => fits(v) && broadcast(c.type.shape, broadcast(x.type.shape, v.type.shape)!) !== null) ?? b.scalar(b.pick(7) - 3, 'int32');
+      if (sizeOf(broadcast(c.type.shape, broadcast(x.type.shape, y.type.shape)!) ?? [Infinity]) > MAX_SIZE) break;
+      b.add('where', b.chance() ? [c, x, y] : [c, y, x], {}, { bound: Math.max(B, b.bound(y)), exact: true });
       break;
     }
     default:
@@ -534,7 +571,7 @@ const rewriteStep: StepKind = (b) => {
 const STEPS: readonly StepKind[] = [
   rewriteStep,
   unaryStep, unaryStep, binaryStep, binaryStep, whereStep, movementStep, movementStep, movementStep,
-  reduceStep, reduceStep, matMulStep, constantStep, intStep,
+  reduceStep, reduceStep, matMulStep, constantStep, exactStep,
 ];
 
 /** A deterministic stream of numbers in [0, 1). */
@@ -565,10 +602,17 @@ export function build(recipe: Recipe): Built {
     b.param(type, { bound: 6, exact: true });
     params.push({ type, data: Int32Array.from({ length: sizeOf(recipe.ints) }, () => Math.floor(random() * 13) - 6) });
   }
-  for (const step of recipe.steps) {
+  recipe.steps.forEach((step, i) => {
     b.begin(step);
-    STEPS[step.op % STEPS.length]!(b);
-  }
+    const kind = STEPS[step.op % STEPS.length]!;
+    try {
+      kind(b);
+    } catch (e) {
+      // The builder must only make valid graphs: this is a bug of the generator (or of a type rule).
+      const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      throw new Error(`generator: step ${i} (${kind.name}) failed: ${message}\n\ngraph so far:\n${printGraph(b.graph)}`);
+    }
+  });
   // The last value, then alternately a value nothing reads (else dead) and any value at all.
   const all = b.graph.nodes.map((n) => n.output);
   const unread = all.filter((v) => !b.isRead(v));
@@ -645,10 +689,11 @@ const scale = Number(process.env.KILN_FC_RUNS ?? 1);
 function assertRandomGraphs(arb: fc.Arbitrary<Recipe>, numRuns: number, offset: number): void {
   const s = seed + offset;
   try {
-    fc.assert(fc.property(arb, check), { seed: s, numRuns: Math.round(numRuns * scale), ...(path ? { path } : {}) });
+    // includeErrorInReport: the property's message (the shrunk graph's IR) goes into the report itself.
+    fc.assert(fc.property(arb, check), { seed: s, numRuns: Math.round(numRuns * scale), includeErrorInReport: true, ...(path ? { path } : {}) });
   } catch (e) {
     // fast-check prints its own seed and path too; this names the variable that replays the run.
-    throw new Error(`random graphs failed (replay with KILN_FC_SEED=${seed}${path ? ` KILN_FC_PATH=${path}` : ''})\n${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new Error(`random graphs failed (replay with KILN_FC_SEED=${seed}${path ? ` KILN_FC_PATH=${path}` : ''})\n${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

@@ -148,13 +148,15 @@ function evaluate(op: string, hosts: readonly HostTensor[], attrs: Attrs): HostT
 }
 
 /**
- * Exact for int32, bool and movement; for float32 arithmetic 1e-5 relative (WGSL's own bound
- * for exp/log/tanh is looser, and f32 accumulates where the reference uses float64), with
- * results below float32's normal range allowed to flush to zero, as GPUs may.
+ * Exact for int32, bool and movement; for float32 arithmetic 2e-5 relative (f32 throughout
+ * where the reference computes in float64), with results below float32's normal range allowed
+ * to flush to zero, as GPUs may.
  */
 function tolerance(op: string, dtype: DType): { rtol: number; atol: number } {
-  if (dtype !== 'float32' || getOp(op).kind === 'movement') return { rtol: 0, atol: 0 };
-  return { rtol: 2e-5, atol: 2e-38 };
+  const kind = getOp(op).kind;
+  if (dtype !== 'float32' || kind === 'movement') return { rtol: 0, atol: 0 };
+  // Sums of products of O(1) values can cancel to a small result whose f32 rounding is absolute.
+  return { rtol: 2e-5, atol: kind === 'reduce' ? 2e-5 : 2e-38 };
 }
 
 async function runCase(c: Case, seed: number): Promise<void> {

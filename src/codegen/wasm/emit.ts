@@ -2,6 +2,7 @@ import type { DType } from '../../ir/index.js';
 import type { FuncBuilder, Local } from './assembler.js';
 import type { Dag, DagNode, ScalarType } from './dag.js';
 import { convert, emitScalarOp, operandType } from './scalar-ops.js';
+import { VectorMath } from './math.js';
 import { emitVectorOp } from './vector-ops.js';
 
 /**
@@ -20,6 +21,14 @@ export interface BufferRef {
 interface Scope {
   readonly scalar: Map<DagNode, Local>;
   readonly vector: Map<DagNode, Local>;
+}
+
+/** `exp(x) - 1` (float32, the exp used only there): x, to compute expm1(x) without cancellation. */
+function expm1Arg(n: DagNode): DagNode | null {
+  if (n.op !== 'sub' || n.vt !== 'f32') return null;
+  const [e, one] = n.args as [DagNode, DagNode];
+  if (e.op !== 'exp' || e.uses !== 1 || one.k !== 'const' || one.value !== 1) return null;
+  return e.args[0]!;
 }
 
 export const sizeShift = (dtype: DType) => (dtype === 'bool' ? 0 : 2);
@@ -123,6 +132,14 @@ export class ExprEmitter {
       f.op('i32.add').mem(buf.dtype === 'float32' ? 'f32.load' : buf.dtype === 'int32' ? 'i32.load' : 'i32.load8_u');
       return;
     }
+    const m1 = expm1Arg(n);
+    if (m1) {
+      this.scalarAs(m1, 'f32');
+      f.op('f32x4.splat');
+      new VectorMath(f).expm1();
+      f.lane('f32x4.extract_lane', 0);
+      return;
+    }
     emitScalarOp(f, n, n.args.map((a, i) => () => this.scalarAs(a, operandType(n, i))));
   }
 
@@ -152,6 +169,8 @@ export class ExprEmitter {
     }
     if (n.k === 'load') { this.vectorLoad(n); return; }
     if (n.k === 'acc') { f.get(this.acc.vector!); return; }
+    const m1 = expm1Arg(n);
+    if (m1) { this.vector(m1); new VectorMath(f).expm1(); return; }
     if (!emitVectorOp(f, n, n.args.map((a) => () => this.vector(a)))) this.laneWise(n);
   }
 

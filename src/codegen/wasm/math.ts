@@ -64,21 +64,32 @@ export class VectorMath {
   }
 
   exp(): void {
+    this.expParts(false);
+  }
+
+  /** e^x - 1 without cancellation: r + r²·Q(r) itself where n = 0 (|x| < ln2/2). */
+  expm1(): void {
+    this.expParts(true);
+  }
+
+  private expParts(minusOne: boolean): void {
     const f = this.f;
     const x = this.temp('ex'), n = this.temp('en'), r = this.temp('er'), ni = this.temp('eni'), p = this.temp('ep');
-    f.comment('exp: x = n·ln2 + r, e^r by polynomial, scaled by 2^n in two steps (down to denormals)');
+    f.comment(`${minusOne ? 'expm1' : 'exp'}: x = n·ln2 + r, e^r by polynomial, scaled by 2^n in two steps (down to denormals)`);
     f.f32x4Const([89]).op('f32x4.min').f32x4Const([-104]).op('f32x4.max').tee(x);
     f.f32x4Const([Math.LOG2E]).op('f32x4.mul').op('f32x4.nearest').tee(n);
     f.f32x4Const([LN2_HI]).op('f32x4.mul').set(r);
     f.get(x).get(r).op('f32x4.sub').get(n).f32x4Const([LN2_LO]).op('f32x4.mul').op('f32x4.sub').set(r);
     this.poly(r, EXP_Q);
-    f.get(r).get(r).op('f32x4.mul').op('f32x4.mul').get(r).op('f32x4.add').f32x4Const([1]).op('f32x4.add').set(p);
+    f.get(r).get(r).op('f32x4.mul').op('f32x4.mul').get(r).op('f32x4.add').set(p);
     f.get(n).op('i32x4.trunc_sat_f32x4_s').set(ni);
-    f.get(p);
+    if (minusOne) f.get(p);
+    f.get(p).f32x4Const([1]).op('f32x4.add');
     this.pow2(() => f.get(ni).i32Const(1).op('i32x4.shr_s'));
     f.op('f32x4.mul');
     this.pow2(() => f.get(ni).get(ni).i32Const(1).op('i32x4.shr_s').op('i32x4.sub'));
     f.op('f32x4.mul');
+    if (minusOne) f.f32x4Const([1]).op('f32x4.sub').get(ni).i32x4Const([0]).op('i32x4.eq').op('v128.bitselect');
   }
 
   log(): void {

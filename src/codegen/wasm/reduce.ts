@@ -72,22 +72,28 @@ export function renderReduce(kernel: ReduceKernel): { f: FuncBuilder; mode: Redu
     e.materialize(0, mode !== 'none');
     const at = () => f.get(base).get(j).op('i32.add');
 
+    // A float sum of products multiplies in float64 (exact), as the cpu backend's JavaScript does.
+    const product = acc.takesProducts && body.op === 'mul' && body.args.every((a) => a.vt === 'f32') ? body.args : null;
+    const update = (vector: boolean) => {
+      if (product) {
+        const [a, b] = product as [DagNode, DagNode];
+        if (vector) acc.updateVectorProduct(() => e.vector(a), () => e.vector(b));
+        else acc.updateScalarProduct(() => e.scalarAs(a, 'f64'), () => e.scalarAs(b, 'f64'));
+      } else if (vector) acc.updateVector(() => e.vector(body));
+      else acc.updateScalar(() => e.scalarAs(body, acc.valueType));
+    };
+
     /** The inner loop nest from dim t; `vector` is whether the innermost loop runs four lanes. */
     const nest = (t: number, vectorPoint: boolean, innerVector: boolean): void => {
-      if (t === q) {
-        if (vectorPoint) acc.updateVector(() => e.vector(body));
-        else acc.updateScalar(() => e.scalarAs(body, acc.valueType));
-        return;
-      }
+      if (t === q) { update(vectorPoint); return; }
       const k = ks[t]!;
       const extent = kernel.inner[t]!;
       const level = innerLevel(t);
       const loopBody = (vector: boolean) => () => {
         e.pushScope();
         e.materialize(level, vectorPoint || innerVector);
-        if (t === q - 1 && innerVector) {
-          if (vector) acc.updateVector(() => e.vector(body)); else acc.updateScalar(() => e.scalarAs(body, acc.valueType));
-        } else nest(t + 1, vectorPoint, innerVector);
+        if (t === q - 1 && innerVector) update(vector);
+        else nest(t + 1, vectorPoint, innerVector);
         e.popScope();
       };
       f.i32Const(0).set(k);

@@ -2,7 +2,8 @@ import * as kiln from '../../api/index.js';
 import { KilnError, Tensor, Variable, type DType, type TensorLike } from '../../api/index.js';
 import { outsideTraces, pauseRecording } from '../../trace/index.js';
 import * as initializers from './initializers.js';
-import { CallNode, formatShape, isKerasTensorInput, KerasTensor, traceSpecs, type Shape } from './keras-tensor.js';
+import { checkInputShape, type InputSpec } from './input-spec.js';
+import { CallNode, isKerasTensorInput, KerasTensor, traceSpecs, type Shape } from './keras-tensor.js';
 import { globalNames, NameScope, snakeCase } from './naming.js';
 
 export interface LayerArgs {
@@ -27,14 +28,6 @@ export interface AddWeightOptions {
   readonly trainable?: boolean;
   readonly name?: string;
   readonly dtype?: DType;
-}
-
-/** Constraints a layer puts on its input once built (Keras's InputSpec). */
-export interface InputSpec {
-  readonly minRank?: number;
-  readonly rank?: number;
-  /** Required sizes by axis (negative axes count from the end). */
-  readonly axes?: Readonly<Record<number, number>>;
 }
 
 /** The training flag of the outermost call, inherited by nested calls that do not set it. */
@@ -295,26 +288,9 @@ export class Layer {
     return node.outputs.length === 1 ? node.outputs[0]! : node.outputs;
   }
 
-  /** Checks inputs against the expected input shape and the input spec (a KilnError before anything runs). */
+  /** Checks single inputs against the expected input shape and the input spec (a KilnError before anything runs). */
   private checkInput(shapes: readonly Shape[]): void {
-    if (shapes.length !== 1) return;
-    const shape = shapes[0]!;
-    const fail = (why: string) => new KilnError(`input shape ${formatShape(shape)} is incompatible with layer '${this.name}' (${this.constructor.name}): ${why}`, { op: `${this.name}.apply` });
-    const expected = this.batchInputShape;
-    if (expected) {
-      if (expected.length !== shape.length) throw fail(`expected rank ${expected.length}, shape ${formatShape(expected)}`);
-      expected.forEach((d, i) => {
-        if (d !== null && shape[i] !== null && d !== shape[i]) throw fail(`expected shape ${formatShape(expected)}`);
-      });
-    }
-    const spec = this.inputSpec;
-    if (!spec) return;
-    if (spec.rank !== undefined && shape.length !== spec.rank) throw fail(`expected rank ${spec.rank}, got rank ${shape.length}`);
-    if (spec.minRank !== undefined && shape.length < spec.minRank) throw fail(`expected rank >= ${spec.minRank}, got rank ${shape.length}`);
-    for (const [key, size] of Object.entries(spec.axes ?? {})) {
-      const axis = Number(key) < 0 ? shape.length + Number(key) : Number(key);
-      if (shape[axis] !== null && shape[axis] !== size) throw fail(`expected axis ${key} to have size ${size}, got ${shape[axis]}`);
-    }
+    if (shapes.length === 1) checkInputShape(this, shapes[0]!, this.batchInputShape, this.inputSpec);
   }
 }
 

@@ -20,7 +20,6 @@ export type BatchData = readonly [x: ModelIO, y: ModelIO, sampleWeight?: Tensor]
 /** What a step returns: a tensor per logged value (loss and metrics). */
 export type StepLogs = Record<string, Tensor>;
 
-
 export interface ModelArgs {
   /** For a functional model: the keras.Input tensors, and the outputs of layers applied to them. */
   readonly inputs?: KerasTensor | readonly KerasTensor[];
@@ -56,9 +55,8 @@ export class Model extends Layer {
   trainFunction: CompiledFunction<(data: StepData) => StepLogs> | null = null;
   testFunction: CompiledFunction<(data: StepData) => StepLogs> | null = null;
   predictFunction: CompiledFunction<(x: ModelIO) => ModelIO> | null = null;
-  /** Whether call takes one tensor (not a list) and returns one. */
-  protected singleInput = true;
-  protected singleOutput = true;
+  /** Whether a functional model returns one tensor (not a list). */
+  #singleOutput = true;
   #graph: FunctionalGraph | null = null;
   #compiled: Compiled | null = null;
 
@@ -69,10 +67,9 @@ export class Model extends Layer {
       const inputs = args.inputs instanceof KerasTensor ? [args.inputs] : [...args.inputs];
       const outputs = args.outputs instanceof KerasTensor ? [args.outputs] : [...args.outputs];
       this.#graph = new FunctionalGraph(inputs, outputs, this.name);
-      this.singleInput = args.inputs instanceof KerasTensor;
-      this.singleOutput = args.outputs instanceof KerasTensor;
+      this.#singleOutput = args.outputs instanceof KerasTensor;
       this.adopt(this.#graph.layers);
-      if (this.singleInput) this.batchInputShape = inputs[0]!.shape;
+      if (args.inputs instanceof KerasTensor) this.batchInputShape = inputs[0]!.shape;
       this.built = true;
     }
   }
@@ -106,7 +103,7 @@ export class Model extends Layer {
   override call(inputs: ModelIO, args: CallArgs = {}): ModelIO {
     if (!this.#graph) throw new KilnError(`model '${this.name}' (${this.constructor.name}) has no inputs/outputs graph; a subclass must implement call()`, { op: 'Model.call' });
     const out = this.#graph.run(inputs instanceof Tensor ? [inputs] : inputs, args, this.name);
-    return this.singleOutput ? out[0]! : out;
+    return this.#singleOutput ? out[0]! : out;
   }
 
   /** Builds a subclassed model by running `call` on symbolic inputs of this shape (the batch axis may be null). */
@@ -114,7 +111,6 @@ export class Model extends Layer {
     if (this.#graph) return;
     const single = !Array.isArray(inputShape[0]);
     const shapes = (single ? [inputShape as Shape] : (inputShape as Shape[])).map((s): Shape => [null, ...s.slice(1)]);
-    this.singleInput = single;
     traceSpecs((ts) => this.call(single ? ts[0]! : ts, { training: false }), shapes.map((shape) => ({ shape, dtype: 'float32' as const })), this.name);
   }
 

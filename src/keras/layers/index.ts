@@ -1,4 +1,5 @@
-export { Layer, type LayerArgs, type CallArgs, type AddWeightOptions, type InputSpec } from '../engine/layer.js';
+export { Layer, type LayerArgs, type CallArgs, type AddWeightOptions } from '../engine/layer.js';
+export type { InputSpec } from '../engine/input-spec.js';
 export { InputLayer, type InputOptions } from '../engine/input-layer.js';
 export { Dense, Activation, Flatten, Reshape, type DenseArgs, type ReshapeArgs } from './core.js';
 export { Dropout, type DropoutArgs } from './dropout.js';

@@ -20,12 +20,13 @@ export interface Slice {
 
 interface WorkerHandle {
   post(message: { id: number; module: WebAssembly.Module }): void;
+  /** A message the worker reported (an error), if one is waiting. */
+  poll(): string | undefined;
   terminate(): void;
 }
 
 export class ThreadPool {
   private readonly ctl: Int32Array;
-  private failure: string | null = null;
 
   private constructor(private readonly heap: WasmHeap, private readonly workers: readonly WorkerHandle[]) {
     this.ctl = heap.control();
@@ -43,20 +44,21 @@ export class ThreadPool {
     if (!isNode) return null; // browsers: single-threaded until a Web Worker host exists (see report)
     const wt = await import('node:worker_threads');
     const source = nodeWorkerSource();
-    let pool: ThreadPool | null = null;
     const handles = await Promise.all(Array.from({ length: count }, (_, i) => new Promise<WorkerHandle>((resolve, reject) => {
       const { port1, port2 } = new wt.MessageChannel();
       const worker = new wt.Worker(source, { eval: true, workerData: { memory: heap.memory, index: i + 1, port: port2 }, transferList: [port2] });
       worker.unref();
-      port1.unref();
       worker.once('error', reject);
-      port1.on('message', (msg: string) => {
-        if (msg === 'ready') { resolve({ post: (m) => port1.postMessage(m), terminate: () => void worker.terminate() }); return; }
-        if (pool) pool.failure = msg;
+      port1.once('message', () => {
+        port1.unref();
+        resolve({
+          post: (m) => port1.postMessage(m),
+          poll: () => wt.receiveMessageOnPort(port1)?.message as string | undefined,
+          terminate: () => void worker.terminate(),
+        });
       });
     })));
-    pool = new ThreadPool(heap, handles);
-    return pool;
+    return new ThreadPool(heap, handles);
   }
 
   /** Sends a compiled kernel to every worker (they instantiate it on first use). */
@@ -95,7 +97,8 @@ export class ThreadPool {
     if (error) throw error;
     if (Atomics.load(ctl, CTL.ERROR)) {
       Atomics.store(ctl, CTL.ERROR, 0);
-      throw new KilnError(`a wasm worker thread failed running a kernel${this.failure ? `: ${this.failure}` : ''}`, { op: 'run' });
+      const reason = this.workers.map((w) => w.poll()).find((m) => m !== undefined);
+      throw new KilnError(`a wasm worker thread failed running a kernel${reason ? `: ${reason}` : ''}`, { op: 'run' });
     }
   }
 

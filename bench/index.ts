@@ -1,0 +1,254 @@
+// kiln's benchmarks in one process, so every ratio is measured side by side: `npm run bench`.
+//
+//   npm run bench -- [--only overhead,A,B,C,D] [--backend cpu|wasm|webgpu] [--quick]
+//
+// First the per-call overhead table (bench/overhead.ts), then the workloads of the "passes and
+// fusion" issue on kiln (fusion on and off), TensorFlow.js (cpu and wasm backends), jax-js (wasm,
+// jit) and hand-written JavaScript:
+//   A  MLP train step 784 → 512 relu → 10, softmax cross-entropy, Adam 1e-3, batch 128 (steps/s)
+//   B  sum(sigmoid(relu(x·a + b)·c − d)) over 2^20 elements, scalars a–d (ms per run)
+//   C  1024×1024 float32 matmul (GFLOP/s)
+//   D  A at batch 32
+// Each implementation is warmed up, then timed in fixed windows (2 s; --quick 0.3 s) interleaved
+// across implementations; the median of 3 windows is reported.
+import * as os from 'node:os';
+import * as kiln from '../src/index.js';
+import { maxRelativeError, measure, relativeError, type Impl, type Timing, type TimingOptions } from './harness.js';
+import { B_SIZE, chainData, handChain, handMatmul, jaxChain, jaxMatmul, kilnChain, kilnMatmul, matmulData, MATMUL_FLOPS, N, tfChain, tfMatmul } from './kernels.js';
+import { jaxMlp, kilnMlp, mlpData, tfMlp } from './mlp.js';
+import { startPeers, type Peers } from './peers.js';
+
+const WORKLOADS = ['overhead', 'A', 'B', 'C', 'D'] as const;
+type Workload = (typeof WORKLOADS)[number];
+
+interface Options {
+  readonly only: ReadonlySet<Workload>;
+  readonly backend: string;
+  readonly quick: boolean;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  let only = new Set<Workload>(WORKLOADS);
+  let backend = 'cpu';
+  let quick = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const eq = arg.indexOf('=');
+      if (eq >= 0) return arg.slice(eq + 1);
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${arg} needs a value`);
+      return next;
+    };
+    if (arg === '--quick') quick = true;
+    else if (arg.startsWith('--only')) {
+      const names = value().split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = names.filter((n) => !(WORKLOADS as readonly string[]).includes(n));
+      if (bad.length) throw new Error(`--only: unknown ${bad.join(', ')}; choose from ${WORKLOADS.join(', ')}`);
+      only = new Set(names as Workload[]);
+    } else if (arg.startsWith('--backend')) backend = value();
+    else throw new Error(`unknown option ${arg}; usage: npm run bench -- [--only ${WORKLOADS.join(',')}] [--backend cpu|wasm|webgpu] [--quick]`);
+  }
+  return { only, backend, quick };
+}
+
+const log = (line: string) => console.log(line);
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
+/** What a workload measured: its implementations' timings, in the unit of its table. */
+interface Result {
+  readonly workload: string;
+  readonly title: string;
+  readonly unit: string;
+  /** The number shown for a rate (units per second), and whether bigger is better. */
+  readonly show: (rate: number) => number;
+  readonly higherIsBetter: boolean;
+  readonly rows: { readonly impl: Impl; readonly timing: Timing }[];
+  readonly notes: string[];
+}
+
+/** Builds each implementation, dropping (and reporting) any that fails to build. */
+function build(makers: readonly (() => Impl)[], notes: string[]): Impl[] {
+  const impls: Impl[] = [];
+  for (const make of makers) {
+    try { impls.push(make()); } catch (e) { notes.push(`skipped an implementation: ${String(e)}`); }
+  }
+  return impls;
+}
+
+/** Runs `check` on each implementation, dropping (and reporting) any that throws. */
+async function checked(impls: Impl[], notes: string[], check: (impl: Impl) => Promise<void>): Promise<Impl[]> {
+  const kept: Impl[] = [];
+  for (const impl of impls) {
+    try { await check(impl); kept.push(impl); } catch (e) { notes.push(`${impl.name} dropped: ${e instanceof Error ? e.message : String(e)}`); }
+  }
+  return kept;
+}
+
+async function runOnce(impl: Impl): Promise<number> {
+  await impl.prepare?.();
+  const r = impl.run();
+  if (r) await r;
+  return impl.finish();
+}
+
+function peerMakers<T>(peers: Peers, tfMake: (backend: string) => T, jaxMake: () => T): (() => T)[] {
+  return [...peers.tfBackends.map((b) => () => tfMake(b)), ...(peers.jax ? [jaxMake] : [])];
+}
+
+async function mlpWorkload(name: string, batch: number, peers: Peers, timing: TimingOptions): Promise<Result> {
+  log(`\n${name}: MLP train step, batch ${batch} ...`);
+  const d = mlpData(batch);
+  const notes: string[] = [];
+  let impls = build([() => kilnMlp(d, true), () => kilnMlp(d, false), ...peerMakers(peers, (b) => tfMlp(d, b), () => jaxMlp(d))], notes);
+  // The same weights and data everywhere: the first losses must agree, and the loss must fall.
+  const first = new Map<Impl, number[]>();
+  impls = await checked(impls, notes, async (impl) => {
+    const losses = [await runOnce(impl), await runOnce(impl), await runOnce(impl)];
+    if (!losses.every(Number.isFinite)) throw new Error(`losses ${losses.join(', ')}`);
+    first.set(impl, losses);
+  });
+  const ref = first.get(impls[0]!)!;
+  for (const impl of impls) {
+    const l = first.get(impl)!;
+    const [e0, e2] = [relativeError(l[0]!, ref[0]!), relativeError(l[2]!, ref[2]!)];
+    if (e0 > 1e-3 || e2 > 1e-2) notes.push(`WARNING ${impl.name}: losses ${l.map((v) => v.toFixed(4)).join(', ')} differ from ${impls[0]!.name}'s ${ref.map((v) => v.toFixed(4)).join(', ')}`);
+  }
+  const timings = await measure(impls, timing, log);
+  for (const impl of impls) {
+    const l = first.get(impl)!;
+    const end = timings.get(impl)!.last;
+    notes.push(`${impl.name.padEnd(16)} loss ${l.map((v) => v.toFixed(4)).join(' → ')} … ${end.toFixed(4)}${end < l[0]! ? '' : '  WARNING: the loss did not fall'}`);
+  }
+  return { workload: name, title: `MLP 784→512→10 train step, Adam, batch ${batch}`, unit: 'steps/s', show: (r) => r, higherIsBetter: true, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
+}
+
+async function chainWorkload(peers: Peers, timing: TimingOptions): Promise<Result> {
+  log('\nB: sum(sigmoid(relu(x·a+b)·c−d)) over 2^20 ...');
+  const x = chainData();
+  const notes: string[] = [];
+  let impls = build([() => handChain(x), () => kilnChain(x, true), () => kilnChain(x, false), ...peerMakers(peers, (b) => tfChain(x, b), () => jaxChain(x))], notes);
+  const hand = impls[0]!;
+  let want = NaN;
+  impls = await checked(impls, notes, async (impl) => {
+    const got = await runOnce(impl);
+    if (impl === hand) want = got;
+    const err = relativeError(got, want);
+    notes.push(`${impl.name.padEnd(16)} sum ${got.toFixed(3)} (relative difference from the hand loop ${err.toExponential(1)})`);
+    if (!(err <= 1e-3)) throw new Error(`sum ${got} differs from the hand loop's ${want} by more than 1e-3 relative`);
+  });
+  const timings = await measure(impls, timing, log);
+  return { workload: 'B', title: `fused elementwise chain summed, ${B_SIZE} elements`, unit: 'ms/run', show: (r) => 1000 / r, higherIsBetter: false, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
+}
+
+async function matmulWorkload(peers: Peers, timing: TimingOptions): Promise<Result> {
+  log(`\nC: ${N}×${N} matmul ...`);
+  const { a, b } = matmulData();
+  const notes: string[] = [];
+  const want = new Float32Array(N * N);
+  let got: ArrayLike<number> = want;
+  const sink = (v: ArrayLike<number>) => { got = v; };
+  let impls = build([() => handMatmul(a, b, want), () => kilnMatmul(a, b, true, sink), () => kilnMatmul(a, b, false, sink), ...peerMakers(peers, (be) => tfMatmul(a, b, be, sink), () => jaxMatmul(a, b, sink))], notes);
+  const hand = impls[0]!;
+  impls = await checked(impls, notes, async (impl) => {
+    await runOnce(impl);
+    if (impl === hand) return;
+    const err = maxRelativeError(got, want);
+    if (!(err <= 1e-3)) throw new Error(`the product differs from the i-k-j loop's by ${err} (relative, elementwise)`);
+  });
+  const timings = await measure(impls, timing, log);
+  return { workload: 'C', title: `${N}×${N} float32 matmul`, unit: 'GFLOP/s', show: (r) => (r * MATMUL_FLOPS) / 1e9, higherIsBetter: true, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
+}
+
+function rateOf(result: Result | undefined, name: string): number | undefined {
+  return result?.rows.find((r) => r.impl.name === name)?.timing.median;
+}
+
+function printTable(results: readonly Result[]): void {
+  const num = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  console.log(`\n${'workload'.padEnd(9)} ${'implementation'.padEnd(16)} ${'median'.padStart(9)} ${'unit'.padEnd(8)} ${'spread'.padStart(7)} ${'kiln is'.padStart(10)} ${'kernels'.padStart(8)} ${'peak MB'.padStart(8)}`);
+  console.log('-'.repeat(84));
+  for (const r of results) {
+    const kiln = rateOf(r, 'kiln');
+    console.log(`${r.workload}: ${r.title}`);
+    for (const { impl, timing } of r.rows) {
+      const spread = (Math.max(...timing.rates) - Math.min(...timing.rates)) / timing.median;
+      const vs = kiln === undefined || impl.name === 'kiln' ? '' : `${num(kiln / timing.median)}x ${kiln >= timing.median ? 'faster' : 'slower'}`;
+      const stats = impl.stats?.();
+      console.log(`${''.padEnd(9)} ${impl.name.padEnd(16)} ${num(r.show(timing.median)).padStart(9)} ${r.unit.padEnd(8)} ${`±${(spread * 50).toFixed(0)}%`.padStart(7)} ${vs.padStart(10)} ${(stats ? String(stats.kernels) : '').padStart(8)} ${(stats ? (stats.bytes / 2 ** 20).toFixed(2) : '').padStart(8)}`);
+    }
+  }
+  console.log('\n"kiln is": kiln (fusion on) beside that row, by median rate; "spread": half the range of the 3 windows around the median;');
+  console.log('"kernels": kernels launched per call; "peak MB": peak bytes of one call (cf.stats).');
+}
+
+function printGoals(results: readonly Result[]): void {
+  const by = (w: string) => results.find((r) => r.workload === w);
+  const lines: string[] = [];
+  // speedup = kiln's rate / the other's rate.
+  const goal = (label: string, w: string, against: string, test: (speedup: number) => boolean, target: string) => {
+    const r = by(w);
+    const k = rateOf(r, 'kiln'), o = rateOf(r, against);
+    if (k === undefined || o === undefined) return;
+    const s = k / o;
+    const how = s >= 1 ? `${s.toFixed(2)}x faster` : `${(1 / s).toFixed(2)}x slower`;
+    lines.push(`  ${label.padEnd(40)} ${target.padEnd(22)} ${test(s) ? 'met    ' : 'NOT met'}  kiln is ${how}`);
+  };
+  goal('B: kiln vs the hand-written loop', 'B', 'hand loop', (s) => 1 / s <= 1.2, 'within 1.2x');
+  goal('B: kiln vs tfjs-cpu', 'B', 'tfjs-cpu', (s) => s >= 5, '>= 5x faster');
+  goal('C: kiln vs plain i-k-j', 'C', 'hand i-k-j', (s) => s >= 2, '>= 2x faster');
+  goal('A: kiln vs tfjs-cpu', 'A', 'tfjs-cpu', (s) => s >= 2, '>= 2x faster');
+  goal('D: kiln vs tfjs-cpu', 'D', 'tfjs-cpu', (s) => s >= 2, '>= 2x faster');
+  for (const w of ['A', 'B', 'C', 'D']) goal(`${w}: fusion on vs off`, w, 'kiln (fuse off)', (s) => s > 1, 'on faster');
+  console.log('\nGoals (the passes-and-fusion issue):');
+  for (const l of lines) console.log(l);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = performance.now();
+  console.log(`kiln benchmarks: Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${load()}${options.quick ? ', --quick' : ''}`);
+
+  if (options.only.has('overhead')) {
+    if (options.quick) process.env.BENCH_SCALE ??= '0.1';
+    console.log('\n== Per-call overhead (bench/overhead.ts) ==\n');
+    await import('./overhead.js');
+  }
+  const workloads = (['A', 'B', 'C', 'D'] as const).filter((w) => options.only.has(w));
+  if (workloads.length === 0) return;
+
+  const timing: TimingOptions = options.quick
+    ? { windowMs: 300, windows: 3, warmupMs: 0, minWarmup: 1 }
+    : { windowMs: 2000, windows: 3, warmupMs: 500, minWarmup: 1 };
+  console.log('\n== Workloads of the passes-and-fusion issue ==');
+  kiln.setBackend('cpu');
+  if (options.backend !== 'cpu') {
+    try {
+      await kiln.setBackend(options.backend as Parameters<typeof kiln.setBackend>[0]);
+    } catch (e) {
+      log(`kiln backend '${options.backend}' is unavailable (${e instanceof Error ? e.message : String(e)}); continuing on cpu`);
+    }
+  }
+  const peers = await startPeers(log);
+  log(`kiln: ${kiln.getBackend()} backend`);
+  for (const n of peers.notes) log(n);
+
+  const results: Result[] = [];
+  for (const w of workloads) {
+    if (w === 'A') results.push(await mlpWorkload('A', 128, peers, timing));
+    if (w === 'B') results.push(await chainWorkload(peers, timing));
+    if (w === 'C') results.push(await matmulWorkload(peers, timing));
+    if (w === 'D') results.push(await mlpWorkload('D', 32, peers, timing));
+  }
+  for (const r of results) {
+    if (r.notes.length === 0) continue;
+    console.log(`\n${r.workload} checks:`);
+    for (const n of r.notes) console.log(`  ${n}`);
+  }
+  printTable(results);
+  printGoals(results);
+  console.log(`\nload average now ${load()}; ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
+}
+
+await main();
+process.exit(0);

@@ -1,0 +1,43 @@
+import type { FuncBuilder } from './assembler.js';
+
+/** Rows and columns of the matmul micro-kernel's register tile. */
+export const MR = 4;
+export const NR = 8;
+
+/**
+ * The 4×8 micro-kernel: C[4][8] += Ap[k][4] ⊗ Bp[k][8] over kp (even) steps of packed panels,
+ * two k steps per iteration. Eight f32x4 accumulators, two B vectors and one broadcast A value
+ * fit the 16 SIMD registers of x86-64 (one is the engine's scratch) and of arm64. The tile is
+ * stored row-major (4 rows of 8 floats) at `tile`.
+ */
+export function matmulMicroKernel(f: FuncBuilder, o: { ap: () => void; bp: () => void; tile: () => void; kp: number }): void {
+  const pa = f.local('i32', 'pa'), pb = f.local('i32', 'pb'), end = f.local('i32', 'pend');
+  const c = Array.from({ length: MR * 2 }, (_, i) => f.local('v128', `c${i >> 1}${i & 1}`));
+  const b0 = f.local('v128', 'b0'), b1 = f.local('v128', 'b1'), a = f.local('v128', 'a');
+  f.comment('4×8 micro-kernel');
+  for (const l of c) f.i32x4Const([0]).set(l);
+  o.ap();
+  f.tee(pa).i32Const(o.kp * MR * 4).op('i32.add').set(end);
+  o.bp();
+  f.set(pb);
+  const top = f.loop('k');
+  for (let u = 0; u < 2; u++) {
+    f.get(pb).mem('v128.load', u * NR * 4).set(b0);
+    f.get(pb).mem('v128.load', u * NR * 4 + 16).set(b1);
+    for (let r = 0; r < MR; r++) {
+      f.get(pa).mem('v128.load32_splat', u * MR * 4 + r * 4).set(a);
+      f.get(c[2 * r]!).get(a).get(b0).op('f32x4.mul').op('f32x4.add').set(c[2 * r]!);
+      f.get(c[2 * r + 1]!).get(a).get(b1).op('f32x4.mul').op('f32x4.add').set(c[2 * r + 1]!);
+    }
+  }
+  f.get(pa).i32Const(2 * MR * 4).op('i32.add').set(pa);
+  f.get(pb).i32Const(2 * NR * 4).op('i32.add').set(pb);
+  f.get(pa).get(end).op('i32.lt_u').brIf(top);
+  f.end();
+  for (let r = 0; r < MR; r++) {
+    for (let h = 0; h < 2; h++) {
+      o.tile();
+      f.get(c[2 * r + h]!).mem('v128.store', r * NR * 4 + h * 16);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import * as kiln from '../src/index.js';
+import { mkdtempSync, readdirSync } from 'node:fs';
+const { keras } = kiln;
+const { layers } = keras;
+const dir = mkdtempSync('/tmp/ck-');
+const model = new keras.Sequential([new layers.Dense(3, { inputShape: [2], activation: 'softmax' })]);
+model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+const x = kiln.randomUniform([64, 2], { seed: 1 });
+const y = kiln.tensor(Int32Array.from({ length: 64 }, (_, i) => i % 3), [64], 'int32');
+await model.fit(x, y, { epochs: 3, verbose: 0, validationSplit: 0.25, callbacks: [new keras.callbacks.ModelCheckpoint(`${dir}/w-{epoch:02d}.weights.safetensors`)] });
+console.log(readdirSync(dir));
+const ds = kiln.data.Dataset.fromTensorSlices([x, y]).batch(16).repeat();
+const h = await model.fit(ds, { epochs: 2, stepsPerEpoch: 3, verbose: 2 });
+console.log(h.history);
