@@ -1,5 +1,6 @@
 import { transform } from '@swc/core';
 import { defineConfig, type Plugin } from 'vitest/config';
+import { autograph } from './src/trace/autograph/vite.js';
 
 // Vite 8 transforms TypeScript with Oxc, which does not lower TC39 decorators
 // (oxc-project/oxc#9170); files that use them (`@kiln.compiled`) go through SWC first.
@@ -24,7 +25,8 @@ const decorators: Plugin = {
 };
 
 export default defineConfig({
-  plugins: [decorators],
+  // AutoGraph converts control flow only in the tests that opt in: test/autograph/, or a 'use kiln' directive.
+  plugins: [autograph({ include: (id, code) => id.includes('/test/autograph/') || /^\s*(['"])use kiln\1/m.test(code) }), decorators],
   test: {
     include: ['test/**/*.test.ts'],
     env: { KILN_VERIFY: '1' },

@@ -55,10 +55,9 @@ interface Row {
   readonly flops?: number;
 }
 
-// ---- the hand-written references -------------------------------------------------------------
+// ---- the hand-written references: each returns a new array, as a kiln call returns a new tensor
 
-function matMulIkj(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void {
-  c.fill(0);
+function matMulIkj(a: Float32Array, b: Float32Array, m: number, k: number, n: number, c = new Float32Array(m * n)): Float32Array {
   for (let i = 0; i < m; i++) {
     for (let p = 0; p < k; p++) {
       const aip = a[i * k + p]!;
@@ -67,6 +66,7 @@ function matMulIkj(a: Float32Array, b: Float32Array, c: Float32Array, m: number,
       for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j]!;
     }
   }
+  return c;
 }
 
 const SA = 1.5, SB = 0.25, SC = 0.75, SD = 0.5;
@@ -80,26 +80,32 @@ function fusedSigmoidSum(x: Float32Array): number {
   return s;
 }
 
-function rowSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+function rowSums(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
     let s = 0;
     const base = i * cols;
     for (let j = 0; j < cols; j++) s += x[base + j]!;
     out[i] = s;
   }
+  return out;
 }
 
-function columnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+function columnSums(x: Float32Array, rows: number, cols: number): Float32Array {
   const acc = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
     const base = i * cols;
     for (let j = 0; j < cols; j++) acc[j] += x[base + j]!;
   }
-  out.set(acc);
+  const out = new Float32Array(cols);
+  for (let j = 0; j < cols; j++) out[j] = acc[j]!;
+  return out;
 }
 
-function mulAdd(x: Float32Array, y: Float32Array, out: Float32Array): void {
+function mulAdd(x: Float32Array, y: Float32Array): Float32Array {
+  const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i]! * y[i]! + 1;
+  return out;
 }
 
 // ---- the cases ---------------------------------------------------------------------------------
@@ -122,33 +128,31 @@ function matMulCases(): (Row | null)[] {
   const sizes: [number, number, number][] = [[1024, 1024, 1024], [256, 256, 256], [65, 129, 33]];
   for (const [m, k, n] of sizes) {
     const a = filled(m * k, 1), b = filled(k * n, 2);
-    const c = new Float32Array(m * n);
     const ta = kiln.tensor(a, [m, k]), tb = kiln.tensor(b, [k, n]);
-    const ref = () => { matMulIkj(a, b, c, m, k, n); return c; };
+    const ref = () => matMulIkj(a, b, m, k, n);
     rows.push(compare(`matMul ${m}×${k}×${n}`, (x, y) => kiln.matMul(x!, y!), [ta, tb], ref, 'plain i-k-j', 1e-4, 2 * m * k * n));
   }
   const n = 512;
   const a = filled(n * n, 3), b = filled(n * n, 4), bias = filled(n, 5);
   const ta = kiln.tensor(a, [n, n]), tb = kiln.tensor(b, [n, n]), tbias = kiln.tensor(bias, [n]);
-  const c = new Float32Array(n * n);
   const at = new Float32Array(n * n), bt = new Float32Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { at[j * n + i] = a[i * n + j]!; bt[j * n + i] = b[i * n + j]!; }
   // The references multiply the untransposed copies: what a user would write by hand.
-  const plain = () => { matMulIkj(at, b, c, n, n, n); return c; };
+  const plain = () => matMulIkj(at, b, n, n, n);
   rows.push(compare(`matMul ${n}³ transposeA`, (x, y) => kiln.matMul(x!, y!, true, false), [ta, tb], plain, 'plain i-k-j of Aᵀ', 1e-4, 2 * n ** 3));
-  const plainB = () => { matMulIkj(a, bt, c, n, n, n); return c; };
+  const plainB = () => matMulIkj(a, bt, n, n, n);
   rows.push(compare(`matMul ${n}³ transposeB`, (x, y) => kiln.matMul(x!, y!, false, true), [ta, tb], plainB, 'plain i-k-j of Bᵀ', 1e-4, 2 * n ** 3));
   const dense = () => {
-    matMulIkj(a, b, c, n, n, n);
+    const c = matMulIkj(a, b, n, n, n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { const v = c[i * n + j]! + bias[j]!; c[i * n + j] = v > 0 ? v : 0; }
     return c;
   };
   rows.push(compare(`relu(matMul ${n}³ + bias)`, (x, y, z) => kiln.relu(kiln.matMul(x!, y!).add(z!)), [ta, tb, tbias], dense, 'plain i-k-j, then bias+relu', 1e-4, 2 * n ** 3));
   const batch = 8, bm = 128;
   const ba = filled(batch * bm * bm, 6), bb = filled(bm * bm, 7);
-  const bc = new Float32Array(batch * bm * bm);
   const batched = () => {
-    for (let s = 0; s < batch; s++) matMulIkj(ba.subarray(s * bm * bm, (s + 1) * bm * bm), bb, bc.subarray(s * bm * bm, (s + 1) * bm * bm), bm, bm, bm);
+    const bc = new Float32Array(batch * bm * bm);
+    for (let s = 0; s < batch; s++) matMulIkj(ba.subarray(s * bm * bm, (s + 1) * bm * bm), bb, bm, bm, bm, bc.subarray(s * bm * bm, (s + 1) * bm * bm));
     return bc;
   };
   rows.push(compare(`matMul [${batch},${bm},${bm}]×[${bm},${bm}]`, (x, y) => kiln.matMul(x!, y!), [kiln.tensor(ba, [batch, bm, bm]), kiln.tensor(bb, [bm, bm])], batched, 'plain i-k-j per batch', 1e-4, 2 * batch * bm ** 3));
@@ -159,13 +163,12 @@ function reductionCases(): (Row | null)[] {
   const side = 1024;
   const x = filled(side * side, 8), y = filled(side * side, 9);
   const tx = kiln.tensor(x, [side, side]), ty = kiln.tensor(y, [side, side]);
-  const out = new Float32Array(side), outMap = new Float32Array(side * side), scalar = new Float32Array(1);
   const fused = (t: kiln.Tensor) => kiln.sum(kiln.sigmoid(kiln.relu(t.mul(SA).add(SB)).mul(SC).sub(SD)));
   return [
-    compare(`sum(sigmoid(relu(x·a+b)·c-d)) over 2^20`, (t) => fused(t!), [tx], () => { scalar[0] = fusedSigmoidSum(x); return scalar; }, 'the same loop by hand', 1e-5),
-    compare(`sum over the last axis [${side},${side}]`, (t) => kiln.sum(t!, -1), [tx], () => { rowSums(x, side, side, out); return out; }, 'a row loop by hand', 1e-5),
-    compare(`sum over the first axis [${side},${side}]`, (t) => kiln.sum(t!, 0), [tx], () => { columnSums(x, side, side, out); return out; }, 'a column loop by hand', 1e-5),
-    compare(`x·y + 1 over [${side},${side}]`, (a, b) => a!.mul(b!).add(1), [tx, ty], () => { mulAdd(x, y, outMap); return outMap; }, 'one loop by hand', 1e-6),
+    compare(`sum(sigmoid(relu(x·a+b)·c-d)) over 2^20`, (t) => fused(t!), [tx], () => Float32Array.of(fusedSigmoidSum(x)), 'the same loop by hand', 1e-5),
+    compare(`sum over the last axis [${side},${side}]`, (t) => kiln.sum(t!, -1), [tx], () => rowSums(x, side, side), 'a row loop by hand', 1e-5),
+    compare(`sum over the first axis [${side},${side}]`, (t) => kiln.sum(t!, 0), [tx], () => columnSums(x, side, side), 'a column loop by hand', 1e-5),
+    compare(`x·y + 1 over [${side},${side}]`, (a, b) => a!.mul(b!).add(1), [tx, ty], () => mulAdd(x, y), 'one loop by hand', 1e-6),
   ];
 }
 

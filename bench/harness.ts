@@ -12,6 +12,8 @@ export interface Impl {
   readonly finish: () => Promise<number>;
   /** Kernels launched per call and peak bytes of one call (kiln's cf.stats). */
   readonly stats?: () => { readonly kernels: number; readonly bytes: number };
+  /** The generated kernels' sources (kiln's cf.kernels), to tell when fusion changed nothing. */
+  readonly kernelSources?: () => string[];
 }
 
 export interface TimingOptions {
@@ -22,12 +24,16 @@ export interface TimingOptions {
   /** Milliseconds of untimed warm-up, after at least `minWarmup` units. */
   readonly warmupMs: number;
   readonly minWarmup: number;
+  /** 'wall' (default) or 'cpu': the process's CPU time, steadier on a busy machine but blind to work on other threads. */
+  readonly clock: 'wall' | 'cpu';
 }
 
 export interface Timing {
   /** Units per second of each window. */
   readonly rates: number[];
   readonly median: number;
+  /** Units run in all timed windows. */
+  readonly units: number;
   /** The last value `finish` read (a loss, a sum). */
   readonly last: number;
 }
@@ -38,47 +44,57 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+function clock(kind: 'wall' | 'cpu'): () => number {
+  if (kind === 'wall') return () => performance.now();
+  return () => { const t = process.cpuUsage(); return (t.user + t.system) / 1000; };
+}
+
 async function once(impl: Impl): Promise<void> {
   const r = impl.run();
   if (r) await r;
 }
 
 /** Runs units until `ms` have passed (at least one), then reads back; returns units per second. */
-async function window(impl: Impl, ms: number): Promise<{ rate: number; value: number }> {
+async function window(impl: Impl, ms: number, now: () => number): Promise<{ rate: number; units: number; value: number }> {
   await impl.prepare?.();
-  const start = performance.now();
+  const start = now();
   let n = 0;
   do {
     await once(impl);
     n++;
-  } while (performance.now() - start < ms);
+  } while (now() - start < ms);
   const value = await impl.finish();
-  return { rate: (n * 1000) / (performance.now() - start), value };
+  return { rate: (n * 1000) / (now() - start), units: n, value };
 }
 
 /**
- * Warms every implementation up, then times `windows` rounds in which each implementation
+ * Warms every implementation up (`unitMs`: how long one unit took when it was checked), then times `windows` rounds in which each implementation
  * gets one window in turn, so a burst of load from elsewhere on the machine lands on all of
  * them alike rather than on one.
  */
-export async function measure(impls: readonly Impl[], options: TimingOptions, log: (line: string) => void): Promise<Map<Impl, Timing>> {
+export async function measure(impls: readonly Impl[], options: TimingOptions, log: (line: string) => void, unitMs: ReadonlyMap<Impl, number> = new Map()): Promise<Map<Impl, Timing>> {
+  const now = clock(options.clock);
   for (const impl of impls) {
+    // A unit as long as the whole warm-up (a 1024³ triple loop) was warm after the check's call.
+    if ((unitMs.get(impl) ?? 0) >= options.warmupMs) continue;
     await impl.prepare?.();
-    const start = performance.now();
-    for (let i = 0; i < options.minWarmup || performance.now() - start < options.warmupMs; i++) await once(impl);
+    const start = now();
+    for (let i = 0; i < options.minWarmup || now() - start < options.warmupMs; i++) await once(impl);
     await impl.finish();
   }
   const rates = new Map<Impl, number[]>(impls.map((i) => [i, []]));
+  const units = new Map<Impl, number>(impls.map((i) => [i, 0]));
   const last = new Map<Impl, number>();
   for (let w = 0; w < options.windows; w++) {
     for (const impl of impls) {
-      const { rate, value } = await window(impl, options.windowMs);
-      rates.get(impl)!.push(rate);
-      last.set(impl, value);
+      const r = await window(impl, options.windowMs, now);
+      rates.get(impl)!.push(r.rate);
+      units.set(impl, units.get(impl)! + r.units);
+      last.set(impl, r.value);
     }
     log(`  round ${w + 1}/${options.windows} done`);
   }
-  return new Map(impls.map((i) => [i, { rates: rates.get(i)!, median: median(rates.get(i)!), last: last.get(i)! }]));
+  return new Map(impls.map((i) => [i, { rates: rates.get(i)!, median: median(rates.get(i)!), units: units.get(i)!, last: last.get(i)! }]));
 }
 
 /** A small seeded generator (mulberry32), so every library gets the same weights and data. */

@@ -1,6 +1,10 @@
 // kiln's benchmarks in one process, so every ratio is measured side by side: `npm run bench`.
 //
-//   npm run bench -- [--only overhead,A,B,C,D] [--backend cpu|wasm|webgpu] [--quick]
+//   npm run bench -- [--only overhead,A,B,C,D] [--backend cpu|wasm|webgpu] [--quick] [--clock wall|cpu]
+//
+// --clock cpu (or BENCH_CLOCK=cpu) times by the process's CPU time: steadier on a machine busy
+// with other work, but it counts V8's GC threads and misses work on worker threads (kiln's wasm
+// backend), so the wall clock (the default) is the number to quote.
 //
 // First the per-call overhead table (bench/overhead.ts), then the workloads of the "passes and
 // fusion" issue on kiln (fusion on and off), TensorFlow.js (cpu and wasm backends), jax-js (wasm,
@@ -14,7 +18,7 @@
 import * as os from 'node:os';
 import * as kiln from '../src/index.js';
 import { maxRelativeError, measure, relativeError, type Impl, type Timing, type TimingOptions } from './harness.js';
-import { B_SIZE, chainData, handChain, handMatmul, jaxChain, jaxMatmul, kilnChain, kilnMatmul, matmulData, MATMUL_FLOPS, N, tfChain, tfMatmul } from './kernels.js';
+import { B_SIZE, chainData, float32RunningSum, handChain, handMatmul, jaxChain, jaxMatmul, kilnChain, kilnMatmul, matmulData, MATMUL_FLOPS, N, tfChain, tfMatmul } from './kernels.js';
 import { jaxMlp, kilnMlp, mlpData, tfMlp } from './mlp.js';
 import { startPeers, type Peers } from './peers.js';
 
@@ -25,12 +29,14 @@ interface Options {
   readonly only: ReadonlySet<Workload>;
   readonly backend: string;
   readonly quick: boolean;
+  readonly clock: 'wall' | 'cpu';
 }
 
 function parseOptions(argv: readonly string[]): Options {
   let only = new Set<Workload>(WORKLOADS);
   let backend = 'cpu';
   let quick = false;
+  let clock: 'wall' | 'cpu' = process.env.BENCH_CLOCK === 'cpu' ? 'cpu' : 'wall';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -47,9 +53,9 @@ function parseOptions(argv: readonly string[]): Options {
       if (bad.length) throw new Error(`--only: unknown ${bad.join(', ')}; choose from ${WORKLOADS.join(', ')}`);
       only = new Set(names as Workload[]);
     } else if (arg.startsWith('--backend')) backend = value();
-    else throw new Error(`unknown option ${arg}; usage: npm run bench -- [--only ${WORKLOADS.join(',')}] [--backend cpu|wasm|webgpu] [--quick]`);
+    else throw new Error(`unknown option ${arg}; usage: npm run bench -- [--only ${WORKLOADS.join(',')}] [--backend cpu|wasm|webgpu] [--quick] [--clock wall|cpu]`);
   }
-  return { only, backend, quick };
+  return { only, backend, quick, clock };
 }
 
 const log = (line: string) => console.log(line);
@@ -76,6 +82,9 @@ function build(makers: readonly (() => Impl)[], notes: string[]): Impl[] {
   return impls;
 }
 
+/** Milliseconds of each implementation's last checking call: measure() skips warming up what is slower than the warm-up. */
+const checkMs = new Map<Impl, number>();
+
 /** Runs `check` on each implementation, dropping (and reporting) any that throws. */
 async function checked(impls: Impl[], notes: string[], check: (impl: Impl) => Promise<void>): Promise<Impl[]> {
   const kept: Impl[] = [];
@@ -87,9 +96,12 @@ async function checked(impls: Impl[], notes: string[], check: (impl: Impl) => Pr
 
 async function runOnce(impl: Impl): Promise<number> {
   await impl.prepare?.();
+  const start = performance.now();
   const r = impl.run();
   if (r) await r;
-  return impl.finish();
+  const value = await impl.finish();
+  checkMs.set(impl, performance.now() - start);
+  return value;
 }
 
 function peerMakers<T>(peers: Peers, tfMake: (backend: string) => T, jaxMake: () => T): (() => T)[] {
@@ -114,11 +126,12 @@ async function mlpWorkload(name: string, batch: number, peers: Peers, timing: Ti
     const [e0, e2] = [relativeError(l[0]!, ref[0]!), relativeError(l[2]!, ref[2]!)];
     if (e0 > 1e-3 || e2 > 1e-2) notes.push(`WARNING ${impl.name}: losses ${l.map((v) => v.toFixed(4)).join(', ')} differ from ${impls[0]!.name}'s ${ref.map((v) => v.toFixed(4)).join(', ')}`);
   }
-  const timings = await measure(impls, timing, log);
+  const timings = await measure(impls, timing, log, checkMs);
   for (const impl of impls) {
     const l = first.get(impl)!;
     const end = timings.get(impl)!.last;
-    notes.push(`${impl.name.padEnd(16)} loss ${l.map((v) => v.toFixed(4)).join(' → ')} … ${end.toFixed(4)}${end < l[0]! ? '' : '  WARNING: the loss did not fall'}`);
+    const steps = 3 + timings.get(impl)!.units; // at least: warm-up steps are not counted
+    notes.push(`${impl.name.padEnd(16)} loss ${l.map((v) => v.toFixed(4)).join(' → ')} … ${end.toFixed(4)} after ≥${steps} steps${end < l[0]! ? '' : '  WARNING: the loss did not fall'}`);
   }
   return { workload: name, title: `MLP 784→512→10 train step, Adam, batch ${batch}`, unit: 'steps/s', show: (r) => r, higherIsBetter: true, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
 }
@@ -130,14 +143,19 @@ async function chainWorkload(peers: Peers, timing: TimingOptions): Promise<Resul
   let impls = build([() => handChain(x), () => kilnChain(x, true), () => kilnChain(x, false), ...peerMakers(peers, (b) => tfChain(x, b), () => jaxChain(x))], notes);
   const hand = impls[0]!;
   let want = NaN;
+  const running = float32RunningSum(x);
   impls = await checked(impls, notes, async (impl) => {
     const got = await runOnce(impl);
     if (impl === hand) want = got;
     const err = relativeError(got, want);
-    notes.push(`${impl.name.padEnd(16)} sum ${got.toFixed(3)} (relative difference from the hand loop ${err.toExponential(1)})`);
-    if (!(err <= 1e-3)) throw new Error(`sum ${got} differs from the hand loop's ${want} by more than 1e-3 relative`);
+    let line = `${impl.name.padEnd(16)} sum ${got.toFixed(3)}: relative difference from the hand loop's ${err.toExponential(1)}`;
+    // A sum accumulated sequentially in float32 drifts past 1e-3 over 2^20 terms; that is
+    // rounding in the library's reduction, not a wrong elementwise value, so it is timed still.
+    if (err > 1e-3 && relativeError(got, running) <= 1e-5) line += ` (WARNING: over 1e-3; it equals a sequential float32 accumulation, ${running.toFixed(3)})`;
+    else if (!(err <= 1e-3)) throw new Error(`sum ${got} differs from the hand loop's ${want} by more than 1e-3 relative`);
+    notes.push(line);
   });
-  const timings = await measure(impls, timing, log);
+  const timings = await measure(impls, timing, log, checkMs);
   return { workload: 'B', title: `fused elementwise chain summed, ${B_SIZE} elements`, unit: 'ms/run', show: (r) => 1000 / r, higherIsBetter: false, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
 }
 
@@ -156,7 +174,7 @@ async function matmulWorkload(peers: Peers, timing: TimingOptions): Promise<Resu
     const err = maxRelativeError(got, want);
     if (!(err <= 1e-3)) throw new Error(`the product differs from the i-k-j loop's by ${err} (relative, elementwise)`);
   });
-  const timings = await measure(impls, timing, log);
+  const timings = await measure(impls, timing, log, checkMs);
   return { workload: 'C', title: `${N}×${N} float32 matmul`, unit: 'GFLOP/s', show: (r) => (r * MATMUL_FLOPS) / 1e9, higherIsBetter: true, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
 }
 
@@ -192,7 +210,11 @@ function printGoals(results: readonly Result[]): void {
     if (k === undefined || o === undefined) return;
     const s = k / o;
     const how = s >= 1 ? `${s.toFixed(2)}x faster` : `${(1 / s).toFixed(2)}x slower`;
-    lines.push(`  ${label.padEnd(40)} ${target.padEnd(22)} ${test(s) ? 'met    ' : 'NOT met'}  kiln is ${how}`);
+    // Fusion on and off can generate the same kernels (a lone matmul): then the goal is moot.
+    const same = (impl: Impl | undefined) => impl?.kernelSources?.().map((k) => k.replace(/Unfused/g, '')).join('\n');
+    const k0 = r!.rows.find((x) => x.impl.name === 'kiln')?.impl, o0 = r!.rows.find((x) => x.impl.name === against)?.impl;
+    const moot = against === 'kiln (fuse off)' && same(k0) !== undefined && same(k0) === same(o0);
+    lines.push(`  ${label.padEnd(40)} ${target.padEnd(22)} ${moot ? 'n/a    ' : test(s) ? 'met    ' : 'NOT met'}  kiln is ${how}${moot ? ' (the same kernels either way: noise)' : ''}`);
   };
   goal('B: kiln vs the hand-written loop', 'B', 'hand loop', (s) => 1 / s <= 1.2, 'within 1.2x');
   goal('B: kiln vs tfjs-cpu', 'B', 'tfjs-cpu', (s) => s >= 5, '>= 5x faster');
@@ -207,10 +229,11 @@ function printGoals(results: readonly Result[]): void {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const started = performance.now();
-  console.log(`kiln benchmarks: Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${load()}${options.quick ? ', --quick' : ''}`);
+  console.log(`kiln benchmarks: Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${load()}${options.quick ? ', --quick' : ''}, ${options.clock} clock`);
 
   if (options.only.has('overhead')) {
     if (options.quick) process.env.BENCH_SCALE ??= '0.1';
+    if (options.clock === 'cpu') process.env.BENCH_CLOCK = 'cpu';
     console.log('\n== Per-call overhead (bench/overhead.ts) ==\n');
     await import('./overhead.js');
   }
@@ -218,10 +241,10 @@ async function main(): Promise<void> {
   if (workloads.length === 0) return;
 
   const timing: TimingOptions = options.quick
-    ? { windowMs: 300, windows: 3, warmupMs: 0, minWarmup: 1 }
-    : { windowMs: 2000, windows: 3, warmupMs: 500, minWarmup: 1 };
+    ? { windowMs: 300, windows: 3, warmupMs: 0, minWarmup: 1, clock: options.clock }
+    : { windowMs: 2000, windows: 3, warmupMs: 500, minWarmup: 1, clock: options.clock };
   console.log('\n== Workloads of the passes-and-fusion issue ==');
-  kiln.setBackend('cpu');
+  await kiln.setBackend('cpu');
   if (options.backend !== 'cpu') {
     try {
       await kiln.setBackend(options.backend as Parameters<typeof kiln.setBackend>[0]);
@@ -247,7 +270,8 @@ async function main(): Promise<void> {
   }
   printTable(results);
   printGoals(results);
-  console.log(`\nload average now ${load()}; ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
+  const cpu = process.cpuUsage();
+  console.log(`\nload average now ${load()}; ${((performance.now() - started) / 1000).toFixed(0)} s in all, ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s of CPU time`);
 }
 
 await main();

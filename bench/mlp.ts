@@ -61,6 +61,7 @@ export function kilnMlp(d: MlpData, fuse: boolean): Impl {
     run: () => { loss?.dispose(); loss = step(x, y); },
     finish: async () => (await loss!.data())[0]!,
     stats: () => step.concrete(x, y).stats,
+    kernelSources: () => step.concrete(x, y).kernels.map((k) => k.source),
   };
 }
 

@@ -19,4 +19,5 @@ export * as data from './data/index.js';
 export { GradientTape, type GradientOptions } from './gradient-tape.js';
 export { grad, grads, valueAndGrad, valueAndGrads, stopGradient, customGrad, type CustomGradientResult, type GradSaveFunc } from './grad.js';
 export { cond, whileLoop } from './control-flow.js';
+export * as autograph from './autograph/index.js';
 export type { WhileOptions } from '../trace/index.js';

@@ -78,29 +78,38 @@ export class JsExprWriter {
   }
   private readonly exprKey = new Map<Expr, string>();
 
-  /** Rewrites affine index expressions as base + Σ coef·i in loop order, so prefixes hoist. */
+  /**
+   * Rewrites affine index expressions as Σ coef·i from the outermost loop in, the constant after
+   * the first term, so that each prefix hoists to its loop: `((i0 * 1024 + 3) + i1 * 8) + i2`.
+   */
   private canonical(e: Expr): Expr {
     if (e.k === 'load') {
       const a = toAffine(e.at, this.rank);
       if (!a) return { ...e, at: this.canonical(e.at) };
-      let at: Expr = { k: 'const', value: a.base, dtype: 'int32' };
-      a.coef.forEach((c, d) => {
-        if (c === 0) return;
-        const term: Expr = c === 1 ? { k: 'index', dim: d, dtype: 'int32' }
-          : { k: 'alu', op: 'mul', args: [{ k: 'index', dim: d, dtype: 'int32' }, { k: 'const', value: c, dtype: 'int32' }], dtype: 'int32' };
-        at = at.k === 'const' && at.value === 0 ? term : { k: 'alu', op: 'add', args: [at, term], dtype: 'int32' };
-      });
-      return { ...e, at };
+      const int = (value: number): Expr => ({ k: 'const', value, dtype: 'int32' });
+      const plus = (x: Expr, y: Expr): Expr => ({ k: 'alu', op: 'add', args: [x, y], dtype: 'int32' });
+      const terms: Expr[] = a.coef.map((c, d) => ({ c, d })).filter((t) => t.c !== 0)
+        .sort((x, y) => this.levelOf(x.d) - this.levelOf(y.d))
+        .map(({ c, d }) => {
+          const i: Expr = { k: 'index', dim: d, dtype: 'int32' };
+          return c === 1 ? i : { k: 'alu', op: 'mul', args: [i, int(c)], dtype: 'int32' };
+        });
+      if (a.base !== 0 || terms.length === 0) terms.splice(terms.length ? 1 : 0, 0, int(a.base));
+      return { ...e, at: terms.reduce((x, y) => plus(x, y)) };
     }
     if (e.k === 'alu') return { ...e, args: e.args.map((x) => this.canonical(x)) };
     return e;
+  }
+
+  private levelOf(dim: number): number {
+    return this.options.levels?.[dim] ?? dim;
   }
 
   /** `inIndex`: inside a load's index, where int32 arithmetic cannot wrap (it addresses a buffer). */
   private visit(e: Expr, useLevel: number, inIndex = false, asCondition = false): { code: string; level: number } {
     switch (e.k) {
       case 'const': return { code: jsConst(e.value), level: -1 };
-      case 'index': return { code: this.loopVar(e.dim), level: this.options.levels?.[e.dim] ?? e.dim };
+      case 'index': return { code: this.loopVar(e.dim), level: this.levelOf(e.dim) };
       case 'acc': return { code: this.accName, level: this.accLevel };
       default: break;
     }

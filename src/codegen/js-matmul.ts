@@ -22,16 +22,19 @@ export interface Contraction {
 const MR = 4;
 const NR = 4;
 /** Block sizes (rows of A, k, columns of B): a block of A stays in L2, a panel of B in L1. */
-const MC = Number(process.env.KILN_MC ?? 64);
-const KC = Number(process.env.KILN_KC ?? 256);
-const NC = Number(process.env.KILN_NC ?? 256);
+const MC = 64;
+const KC = 256;
+const NC = 256;
+
+/** Fewest rows and columns worth packing for: narrower products run as fast as plain reductions. */
+const MIN_SIDE = 4;
 
 /** Matches a float32 sum over one inner dim of a product whose factors split rows from columns. */
 export function matchContraction(kernel: ReduceKernel): Contraction | null {
   const e = kernel.body;
-  if (kernel.op !== 'sum' || kernel.inner.length !== 1 || kernel.domain.length < 2) return null;
-  if (e.k !== 'alu' || e.op !== 'mul' || e.dtype !== 'float32') return null;
   const r = kernel.domain.length;
+  if (kernel.op !== 'sum' || kernel.inner.length !== 1 || r < 2 || kernel.domain[r - 2]! < MIN_SIDE || kernel.domain[r - 1]! < MIN_SIDE) return null;
+  if (e.k !== 'alu' || e.op !== 'mul' || e.dtype !== 'float32') return null;
   const [x, y] = e.args as [Expr, Expr];
   const dx = dimsUsed(x), dy = dimsUsed(y);
   // sum(a * b) over an axis of two same-shaped tensors moves both factors with i and j: no product.

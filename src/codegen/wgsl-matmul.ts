@@ -4,8 +4,15 @@ import type { ReduceKernel } from './kernel.js';
 import { POST, PRE, WgslExprWriter } from './wgsl-expr.js';
 import { assemble, bindingsOf, coordLines, indent, namesFor, type WgslOptions, type WgslShader } from './wgsl-frame.js';
 
-/** Output tile edge: a workgroup computes TILE × TILE outputs, staging TILE-wide slices of A and B. */
-const TILE = 16;
+/**
+ * A workgroup of THREADS × THREADS invocations computes a BLOCK × BLOCK tile of the output, each
+ * invocation a PER × PER block of it in registers; a K-step stages BLOCK × DEPTH of A and
+ * DEPTH × BLOCK of B in workgroup memory, so each staged element feeds PER products per thread.
+ */
+const THREADS = 16;
+const PER = 4;
+const BLOCK = THREADS * PER;
+const DEPTH = 16;
 
 export interface Contraction {
   /** Affine index of A (rows) and B (columns) over the domain dims then the inner dim. */
@@ -33,11 +40,11 @@ export function matchContraction(kernel: ReduceKernel): Contraction | null {
 }
 
 /**
- * The tiled matrix product: workgroup (x, y, z) computes a TILE × TILE block of output columns
- * x, rows y, batch point z. Each step stages a TILE-wide slice of A's rows and B's columns in
- * workgroup memory (zero past the edges), so every element is read from memory once per tile.
- * The epilogue (bias, activation, an optimizer update) runs on the accumulator in registers.
- * Returns null when the grid does not fit the dispatch limits (the generic reduction runs then).
+ * The tiled matrix product: workgroup (x, y, z) computes output columns x·BLOCK.., rows
+ * y·BLOCK.. of batch point z. Staged tiles are zero past the edges, and each output sums its
+ * products in k order, as the js renderer does. The epilogue (bias, activation, an optimizer
+ * update) runs on each accumulator before its one store. Returns null when the grid exceeds
+ * the dispatch limits (the generic reduction runs then).
  */
 export function renderMatmul(kernel: ReduceKernel, c: Contraction, options: WgslOptions, max: number): WgslShader | null {
   const r = kernel.domain.length;
@@ -45,51 +52,70 @@ export function renderMatmul(kernel: ReduceKernel, c: Contraction, options: Wgsl
   const n = kernel.domain[r - 1]!;
   const k = kernel.inner[0]!;
   const batch = kernel.domain.slice(0, r - 2);
-  const dispatch: [number, number, number] = [Math.ceil(n / TILE), Math.ceil(m / TILE), sizeOf(batch)];
+  const dispatch: [number, number, number] = [Math.ceil(n / BLOCK), Math.ceil(m / BLOCK), sizeOf(batch)];
   if (dispatch.some((d) => d > max)) return null;
   const { decls, bindings, input } = bindingsOf(kernel, options);
   const w = new WgslExprWriter(namesFor(input, r));
   const epilogue = w.render(kernel.epilogue);
   const A = input(c.a.input), B = input(c.b.input);
-  // Base offsets of this thread's row of A and column of B at k = 0.
-  const base = (x: Contraction['a'], own: number) => [
-    `${x.base}i`,
-    ...x.coef.slice(0, r - 2).map((cf, d) => (cf ? `i${d} * ${cf}i` : '')).filter(Boolean),
-    x.coef[own] ? `i${own} * ${x.coef[own]}i` : '',
-  ].filter(Boolean).join(' + ');
-  const ak = c.a.coef[r]!, bk = c.b.coef[r]!;
+  const batchBase = (x: Contraction['a']) => [`${x.base}i`, ...x.coef.slice(0, r - 2).map((cf, d) => (cf ? `i${d} * ${cf}i` : '')).filter(Boolean)].join(' + ');
+  const ai = c.a.coef[r - 2]!, ak = c.a.coef[r]!, bj = c.b.coef[r - 1]!, bk = c.b.coef[r]!;
+  const elements = BLOCK * DEPTH;
+  const products: string[] = [];
+  for (let i = 0; i < PER; i++) products.push(`let a${i} = ta[(lid.y * ${PER}u + ${i}u) * ${DEPTH}u + kk];`);
+  for (let j = 0; j < PER; j++) products.push(`let b${j} = tb[kk * ${BLOCK}u + lid.x * ${PER}u + ${j}u];`);
+  for (let i = 0; i < PER; i++) for (let j = 0; j < PER; j++) products.push(`accs[${i * PER + j}] = accs[${i * PER + j}] + a${i} * b${j};`);
   const body = [
-    `var<workgroup> ta: array<f32, ${TILE * TILE}>;`,
-    `var<workgroup> tb: array<f32, ${TILE * TILE}>;`,
+    `var<workgroup> ta: array<f32, ${elements}>;`,
+    `var<workgroup> tb: array<f32, ${elements}>;`,
     '',
-    `@compute @workgroup_size(${TILE}, ${TILE})`,
-    'fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {',
+    `@compute @workgroup_size(${THREADS}, ${THREADS})`,
+    'fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32) {',
     ...indent([
-      `let row = wid.y * ${TILE}u + lid.y;`,
-      `let col = wid.x * ${TILE}u + lid.x;`,
+      `let row0 = wid.y * ${BLOCK}u;`,
+      `let col0 = wid.x * ${BLOCK}u;`,
       ...coordLines('wid.z', batch, 0),
-      `let i${r - 2} = i32(row);`,
-      `let i${r - 1} = i32(col);`,
-      `let aRow = ${base(c.a, r - 2)};`,
-      `let bCol = ${base(c.b, r - 1)};`,
-      'var acc = 0.0f;',
-      `for (var t = 0u; t < ${k}u; t += ${TILE}u) {`,
+      `let aBase = ${batchBase(c.a)};`,
+      `let bBase = ${batchBase(c.b)};`,
+      `var accs: array<f32, ${PER * PER}>;`,
+      `for (var t = 0u; t < ${k}u; t += ${DEPTH}u) {`,
       ...indent([
-        `let ka = t + lid.x;`,
-        `let kb = t + lid.y;`,
-        'var av = 0.0f;',
-        'var bv = 0.0f;',
-        `if (row < ${m}u && ka < ${k}u) { av = ${A}[aRow + i32(ka) * ${ak}i]; }`,
-        `if (col < ${n}u && kb < ${k}u) { bv = ${B}[bCol + i32(kb) * ${bk}i]; }`,
-        `ta[lid.y * ${TILE}u + lid.x] = av;`,
-        `tb[lid.y * ${TILE}u + lid.x] = bv;`,
+        // Each invocation stages elements li, li + THREADS², ... of both tiles.
+        `for (var e = li; e < ${elements}u; e += ${THREADS * THREADS}u) {`,
+        ...indent([
+          `let ar = row0 + e / ${DEPTH}u;`,
+          `let ak = t + e % ${DEPTH}u;`,
+          'var av = 0.0f;',
+          `if (ar < ${m}u && ak < ${k}u) { av = ${A}[aBase + i32(ar) * ${ai}i + i32(ak) * ${ak}i]; }`,
+          'ta[e] = av;',
+          `let bk = t + e / ${BLOCK}u;`,
+          `let bc = col0 + e % ${BLOCK}u;`,
+          'var bv = 0.0f;',
+          `if (bc < ${n}u && bk < ${k}u) { bv = ${B}[bBase + i32(bc) * ${bj}i + i32(bk) * ${bk}i]; }`,
+          'tb[e] = bv;',
+        ]),
+        '}',
         'workgroupBarrier();',
-        `for (var kk = 0u; kk < ${TILE}u; kk++) { acc = acc + ta[lid.y * ${TILE}u + kk] * tb[kk * ${TILE}u + lid.x]; }`,
+        `for (var kk = 0u; kk < ${DEPTH}u; kk++) {`,
+        ...indent(products),
+        '}',
         'workgroupBarrier();',
       ]),
       '}',
-      `if (row < ${m}u && col < ${n}u) {`,
-      ...indent([...w.take(PRE), ...w.take(POST), `out0[wid.z * ${m * n}u + row * ${n}u + col] = ${epilogue};`]),
+      `for (var e = 0u; e < ${PER * PER}u; e++) {`,
+      ...indent([
+        `let row = row0 + lid.y * ${PER}u + e / ${PER}u;`,
+        `let col = col0 + lid.x * ${PER}u + e % ${PER}u;`,
+        `if (row < ${m}u && col < ${n}u) {`,
+        ...indent([
+          `let i${r - 2} = i32(row);`,
+          `let i${r - 1} = i32(col);`,
+          'let acc = accs[e];',
+          ...w.take(PRE), ...w.take(POST),
+          `out0[wid.z * ${m * n}u + row * ${n}u + col] = ${epilogue};`,
+        ]),
+        '}',
+      ]),
       '}',
     ]),
     '}',

@@ -66,6 +66,8 @@ export interface ReduceSpec {
 /** Builds nodes of the graph being derived; implemented by the tracer, used by VJP rules. */
 export interface GraphBuilder<V> {
   op(name: string, inputs: readonly V[], attrs?: Attrs): V;
+  /** A node with several outputs (control flow); builders that cannot make one omit it. */
+  opOutputs?(name: string, inputs: readonly V[], attrs?: Attrs): V[];
   constant(value: number, dtype?: TensorType['dtype']): V;
   typeOf(v: V): TensorType;
   /** The source location later nodes should carry (the forward node's, for backward nodes). */
@@ -76,10 +78,12 @@ export interface GraphBuilder<V> {
 export interface VjpContext<V> {
   /** Forward input i. */
   x(i: number): V;
-  /** The forward output. */
-  y(): V;
+  /** The forward output (output k of a multi-output node). */
+  y(k?: number): V;
   /** The cotangent of the output. */
   readonly dy: V;
+  /** The cotangent of each output (multi-output nodes; null for non-float outputs). */
+  readonly dys: readonly (V | null)[];
   readonly attrs: Attrs;
   readonly inTypes: readonly TensorType[];
   readonly outType: TensorType;

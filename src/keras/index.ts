@@ -1,7 +1,7 @@
 /**
- * The Keras-style frontend (`kiln/keras`): layers, models, fit, losses, metrics, optimizers,
- * callbacks. Its contents arrive with the Keras issue; the entry point exists so the package's
- * `./keras` export resolves.
+ * The Keras-style frontend (`kiln/keras`, also `kiln.keras`): layers, Sequential, functional and
+ * subclassed models with compile/fit/evaluate/predict, losses, metrics, optimizers, callbacks,
+ * initializers and data sets.
  */
 export const version = '0.1.0';
 export * as losses from './losses/index.js';

@@ -1,5 +1,5 @@
-import { allocArray, bytesPerElement, getOp, sizeOf, type HostTensor, type Node, type Value } from '../ir/index.js';
-import { rebuild, type Pass } from './pass.js';
+import { allocArray, bytesPerElement, getOp, sizeOf, type Graph, type HostTensor, type Node, type Value } from '../ir/index.js';
+import { inlineGraph, rebuild, type Pass } from './pass.js';
 
 /** Grappler's `kMaxConstantSize`: results above 100 KiB stay computed at run time. */
 export const MAX_FOLDED_BYTES = 100 * 1024;
@@ -17,7 +17,14 @@ export const constantFolding: Pass = {
     let folded = 0;
     let tooLarge = 0;
     let wouldGrow = 0;
+    let branchesInlined = 0;
     const { graph: out } = rebuild(graph, (node, inputs, g) => {
+      // A cond on a constant predicate is the taken branch, inlined.
+      if (node.op === 'cond' && inputs[0]!.node.op === 'constant') {
+        branchesInlined++;
+        const taken = (inputs[0]!.node.attrs.value as HostTensor).data[0] !== 0 ? 'thenBranch' : 'elseBranch';
+        return inlineGraph(g, node.attrs[taken] as Graph, inputs.slice(1));
+      }
       if (!foldable(node, inputs)) return undefined;
       const type = node.output.type;
       const size = sizeOf(type.shape);
@@ -30,7 +37,7 @@ export const constantFolding: Pass = {
       // The constant takes the folded node's id, so the printed graph still lines up with the trace.
       return g.add('constant', [], { value }, node.location, node.id);
     });
-    return { graph: folded ? out : graph, stats: { folded, tooLarge, wouldGrow } };
+    return { graph: folded || branchesInlined ? out : graph, stats: { folded, tooLarge, wouldGrow, branchesInlined } };
   },
 };
 

@@ -8,3 +8,4 @@ export * from './pass-manager.js';
 export * from './gradients.js';
 export * from './fusion.js';
 export * from './memory-plan.js';
+import './control-flow-gradients.js';

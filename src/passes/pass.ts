@@ -61,3 +61,15 @@ export function mapSubgraphs(graph: Graph, fn: (g: Graph) => Graph): Graph {
     return out.addNode(node.op, inputs, attrs, node.location, node.outputs.map((v) => v.id)).outputs;
   }).graph;
 }
+
+/** Copies `source`'s nodes into `out` with its parameters bound to `params`; returns its outputs there. */
+export function inlineGraph(out: Graph, source: Graph, params: readonly Value[]): Value[] {
+  const map = new Map<Value, Value>();
+  source.params.forEach((p, i) => map.set(p, params[i]!));
+  for (const node of source.nodes) {
+    if (node.op === 'parameter') continue;
+    const copy = out.addNode(node.op, node.inputs.map((v) => map.get(v)!), node.attrs, node.location);
+    node.outputs.forEach((v, i) => map.set(v, copy.outputs[i]!));
+  }
+  return source.outputs.map((v) => map.get(v)!);
+}

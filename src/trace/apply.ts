@@ -26,7 +26,15 @@ export function valueOf(trace: TraceState, t: Tensor, op: string): Value {
     if (trace.parent && trace.encloses(t.trace)) return captureFromParent(trace, valueOf(trace.parent, t, op));
     throw new KilnError(`tensor ${t.describe()} was made while tracing '${t.trace?.functionName}' and cannot be used outside that trace; return it from the function instead`, { op });
   }
-  if (t instanceof Variable) return trace.graph.readVariable(t, userLocation());
+  if (t instanceof Variable) {
+    if (!trace.parent || trace.innerVariables.has(t)) return trace.graph.readVariable(t, userLocation());
+    let p = trace.variableParams.get(t);
+    if (!p) {
+      p = captureFromParent(trace, valueOf(trace.parent, t, op));
+      trace.variableParams.set(t, p);
+    }
+    return p;
+  }
   t.storage(op); // throws for disposed tensors
   // Inside a subgraph, concrete tensors are captured by the outermost trace and passed down.
   if (trace.parent) return captureFromParent(trace, valueOf(trace.parent, t, op));

@@ -14,7 +14,22 @@ interface Subgraph {
 
 /** Traces `fn` on symbolic parameters of `types` into a new subgraph of `parent`. */
 function traceSubgraph(parent: TraceState, name: string, types: readonly TensorType[], fn: (...args: Tensor[]) => unknown, toTensor: (x: unknown) => Tensor): Subgraph {
+  const first = traceSubgraphOnce(parent, name, types, fn, toTensor, new Set());
+  // Variables the subgraph assigns must be read inside it (each iteration sees the last write):
+  // trace again with those reads inside. Others are read before and passed in.
+  const assigned = new Set<Tensor>();
+  for (const n of first.state.graph.nodes) {
+    const v = n.attrs.variable;
+    if (n.op === 'assignVariable' && v instanceof Tensor && first.state.variableParams.has(v)) assigned.add(v);
+  }
+  return assigned.size ? traceSubgraphOnce(parent, name, types, fn, toTensor, assigned) : first;
+}
+
+function traceSubgraphOnce(
+  parent: TraceState, name: string, types: readonly TensorType[], fn: (...args: Tensor[]) => unknown, toTensor: (x: unknown) => Tensor, inner: ReadonlySet<Tensor>,
+): Subgraph {
   const state = new TraceState(new Graph(name), parent.functionName, false, false, parent);
+  state.innerVariables = inner;
   const template = withTrace(state, () => {
     const args = types.map((t) => new Tensor(t, null, state.graph.parameter(t), state));
     const outputs: Tensor[] = [];

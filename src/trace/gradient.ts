@@ -19,6 +19,7 @@ function graphBuilder(graph: Graph): GraphBuilder<Value> {
   return {
     at: (loc) => { location = loc; },
     op: (name, inputs, attrs = {}) => graph.add(name, inputs, attrs, location),
+    opOutputs: (name, inputs, attrs = {}) => [...graph.addNode(name, inputs, attrs, location).outputs],
     constant: (value, dtype = 'float32') => graph.constant(scalar(value, dtype)),
     typeOf: (v) => v.type,
   };

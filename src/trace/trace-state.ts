@@ -9,6 +9,12 @@ export class TraceState {
   readonly createdVariables: Tensor[] = [];
   /** For a subgraph (a branch or loop body): values of enclosing traces used inside, and their parameters here. */
   readonly outerCaptures = new Map<Value, Value>();
+  /**
+   * For a subgraph: variables read in the enclosing graph and passed in (so gradients reach
+   * them), by parameter. Variables the subgraph assigns are read inside instead (`innerVariables`).
+   */
+  readonly variableParams = new Map<Tensor, Value>();
+  innerVariables: ReadonlySet<Tensor> = new Set();
   constructor(
     readonly graph: Graph,
     readonly functionName: string,

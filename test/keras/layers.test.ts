@@ -309,6 +309,22 @@ describe('Layer', () => {
     expect(mlp.countParams()).toBe(4 * 32 + 32 + 32 * 32 + 32 + 32 + 1);
   });
 
+  it('a build that throws leaves no weights behind', () => {
+    class Picky extends keras.Layer {
+      kernel!: kiln.Variable;
+      override build(inputShape: (number | null)[]) {
+        this.kernel = this.addWeight({ name: 'kernel', shape: [inputShape.at(-1)!, 2] });
+        if (inputShape.at(-1) !== 3) throw new kiln.KilnError('needs 3 features');
+      }
+      override call(x: kiln.Tensor) { return kiln.matMul(x, this.kernel); }
+    }
+    const layer = new Picky();
+    expect(() => layer.apply(kiln.ones([1, 4]))).toThrow(/needs 3 features/);
+    expect([layer.built, layer.weights.length]).toEqual([false, 0]);
+    expect(layer.apply(kiln.ones([1, 3])).shape).toEqual([1, 2]);
+    expect([...layer.weightPaths().values()]).toEqual(['kernel']);
+  });
+
   it('getWeights returns copies and setWeights checks every shape before assigning', () => {
     const dense = new layers.Dense(2);
     dense.build([null, 2]);

@@ -317,7 +317,8 @@ function movementCases(): Case[] {
 }
 
 const RANDOM = new Set(['randomUniform', 'randomNormal']);
-const STATE = new Set(['parameter', 'constant', 'readVariable', 'assignVariable']);
+// Control flow (cond, while) has subgraphs instead of element rules: test/control-flow covers it.
+const STATE = new Set(['parameter', 'constant', 'readVariable', 'assignVariable', 'cond', 'while']);
 
 const CASES: Case[] = [...unaryCases(), ...binaryCases(), ...reduceCases(), ...matMulCases(), ...windowCases(), ...movementCases()];
 

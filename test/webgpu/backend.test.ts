@@ -109,6 +109,12 @@ describeWebGpu('the webgpu backend', () => {
     expect(data.every((v, i) => v === i + 1)).toBe(true);
   });
 
+  it('refuses a tensor larger than the device can bind, naming the limit', () => {
+    const backend = webgpu();
+    const elements = Math.floor(backend.device.limits.maxStorageBufferBindingSize / 4) + 1;
+    expect(() => backend.allocate('float32', elements)).toThrow(/exceeds this device's largest storage buffer \(maxStorageBufferBindingSize/);
+  });
+
   it('throws a KilnError from dataSync() that says what to do instead', () => {
     expect(() => kiln.tensor([1, 2]).dataSync()).toThrow(/dataSync\(\) is not available on the webgpu backend; use await tensor\.data\(\)/);
   });

@@ -100,30 +100,16 @@ export class Accumulator {
     f.set(s);
   }
 
-  /** Whether a float32 product body accumulates as an exact float64 product (a float sum). */
-  get takesProducts(): boolean {
+  /** Whether the body is added in float64 (a float sum, see wide.ts). */
+  get takesWide(): boolean {
     return this.wide && this.op === 'sum';
   }
 
-  /** acc += a·b with a and b (float32 values pushed as f64) multiplied exactly in float64. */
-  updateScalarProduct(a: () => void, b: () => void): void {
-    this.f.get(this.s!);
-    a();
-    b();
-    this.f.op('f64.mul').op('f64.add').set(this.s!);
-  }
-
-  /** The four-lane form of updateScalarProduct: a and b push f32x4. */
-  updateVectorProduct(a: () => void, b: () => void): void {
+  /** Adds four lanes given as two f64x2 halves. */
+  updateVectorWide(lo: Local, hi: Local): void {
     const f = this.f;
-    const x = f.local('v128', 'px'), y = f.local('v128', 'py');
-    a();
-    f.set(x);
-    b();
-    f.set(y);
-    f.get(this.v[0]!).get(x).op('f64x2.promote_low_f32x4').get(y).op('f64x2.promote_low_f32x4').op('f64x2.mul').op('f64x2.add').set(this.v[0]!);
-    f.get(this.v[1]!).get(x).get(x).shuffle32([2, 3, 2, 3]).op('f64x2.promote_low_f32x4');
-    f.get(y).get(y).shuffle32([2, 3, 2, 3]).op('f64x2.promote_low_f32x4').op('f64x2.mul').op('f64x2.add').set(this.v[1]!);
+    f.get(this.v[0]!).get(lo).op('f64x2.add').set(this.v[0]!);
+    f.get(this.v[1]!).get(hi).op('f64x2.add').set(this.v[1]!);
   }
 
   /** Folds the f32x4/i32x4 value `push` leaves into the vector accumulator. */

@@ -3,7 +3,7 @@ import type { FuncBuilder, Local } from './assembler.js';
 import type { Dag, DagNode, ScalarType } from './dag.js';
 import { convert, emitScalarOp, operandType } from './scalar-ops.js';
 import { VectorMath } from './math.js';
-import { emitVectorOp } from './vector-ops.js';
+import { emitVectorOp, emitVectorWhere } from './vector-ops.js';
 
 /**
  * Emits the values of DAG nodes as scalar or four-lane vector code. Nodes used by deeper loops
@@ -171,6 +171,7 @@ export class ExprEmitter {
     if (n.k === 'acc') { f.get(this.acc.vector!); return; }
     const m1 = expm1Arg(n);
     if (m1) { this.vector(m1); new VectorMath(f).expm1(); return; }
+    if (n.op === 'where' && emitVectorWhere(f, n, (m) => this.vector(m))) return;
     if (!emitVectorOp(f, n, n.args.map((a) => () => this.vector(a)))) this.laneWise(n);
   }
 

@@ -36,6 +36,9 @@ const TANH_Q = [-0.333333313, 0.133332059, -0.0539466888, 0.0217002705, -0.00817
 /** ln 2 split so that n·LN2_HI is exact for |n| < 2^15. */
 const LN2_HI = 0.693359375;
 const LN2_LO = -2.12194440e-4;
+/** 1.5·2^23: adding it rounds a float32 of magnitude below 2^22 to an integer, in the low bits. */
+const ROUND_MAGIC = 12582912;
+const ROUND_MAGIC_BITS = 0x4b400000;
 /** π/2 split for float64 reduction: P1 has 29 significant bits, so j·P1 is exact for |j| < 2^24. */
 const PIO2_HI = Math.round((Math.PI / 2) * 2 ** 28) / 2 ** 28;
 const PIO2_LO = (Math.PI / 2 - PIO2_HI) + 6.123233995736766e-17;
@@ -76,13 +79,16 @@ export class VectorMath {
     const f = this.f;
     const x = this.temp('ex'), n = this.temp('en'), r = this.temp('er'), ni = this.temp('eni'), p = this.temp('ep');
     f.comment(`${minusOne ? 'expm1' : 'exp'}: x = n·ln2 + r, e^r by polynomial, scaled by 2^n in two steps (down to denormals)`);
-    f.f32x4Const([89]).op('f32x4.min').f32x4Const([-104]).op('f32x4.max').tee(x);
-    f.f32x4Const([Math.LOG2E]).op('f32x4.mul').op('f32x4.nearest').tee(n);
+    // pmin/pmax keep NaN (x is their first operand) and are single instructions.
+    f.f32x4Const([89]).op('f32x4.pmin').f32x4Const([-104]).op('f32x4.pmax').tee(x);
+    // n = round(x·log2 e) by adding 1.5·2^23: the sum's low mantissa bits are n as an integer.
+    f.f32x4Const([Math.LOG2E]).op('f32x4.mul').f32x4Const([ROUND_MAGIC]).op('f32x4.add').tee(ni);
+    f.f32x4Const([ROUND_MAGIC]).op('f32x4.sub').tee(n);
     f.f32x4Const([LN2_HI]).op('f32x4.mul').set(r);
+    f.get(ni).i32x4Const([ROUND_MAGIC_BITS]).op('i32x4.sub').set(ni);
     f.get(x).get(r).op('f32x4.sub').get(n).f32x4Const([LN2_LO]).op('f32x4.mul').op('f32x4.sub').set(r);
     this.poly(r, EXP_Q);
     f.get(r).get(r).op('f32x4.mul').op('f32x4.mul').get(r).op('f32x4.add').set(p);
-    f.get(n).op('i32x4.trunc_sat_f32x4_s').set(ni);
     if (minusOne) f.get(p);
     f.get(p).f32x4Const([1]).op('f32x4.add');
     this.pow2(() => f.get(ni).i32Const(1).op('i32x4.shr_s'));

@@ -5,13 +5,14 @@ import type { FuncBuilder, Local } from './assembler.js';
 import { Dag } from './dag.js';
 import { ExprEmitter } from './emit.js';
 import { elementAddress, forLoop, kernelFrame, storeScalar, storeVector } from './frame.js';
+import { packA, packB, packLocals } from './pack.js';
 import { matmulMicroKernel, MR, NR } from './microkernel.js';
 
 /**
  * Matrix products (a float32 sum over one inner dim of load(A)·load(B) with affine indices)
  * with a register-blocked, cache-blocked template: for each block of NC columns, B's block is
  * packed into panels of 8 columns (k-major), each 4-row panel of A is packed (k-major), and a
- * 4×8 micro-kernel keeps the 4×8 results in eight f32x4 registers across all of K. The epilogue
+ * ${MR}×${NR} micro-kernel keeps the 4×8 results in eight f32x4 registers across all of K. The epilogue
  * (bias, activation) runs on each finished tile, four lanes at a time where the tile is whole.
  * Threads split the 4-row panels (over all batches), or the columns when there are few rows.
  * Small products go to the generic reduction instead, which accumulates in float64 like cpu.
@@ -66,7 +67,9 @@ export function renderMatmul(kernel: ReduceKernel, plan: MatmulPlan): {
   const bj = plan.b.affine.coef[r - 1]!, bk = plan.b.affine.coef[r]!;
   const L = (name: string) => f.local('i32', name);
   const jc = L('jc'), ncl = L('nc'), p = L('p'), b = L('b'), i0 = L('i0'), packed = L('packed'), jr = L('jr');
-  const aBase = L('abase'), bBase = L('bbase'), t = L('t'), kk = L('kk'), src = L('src'), dst = L('dst'), flag = L('ok');
+  const aBase = L('abase'), bBase = L('bbase'), panel = L('panel');
+  const pl = packLocals(f);
+  const { t, kk, flag } = pl;
   const iLocal = L('i'), jLocal = L('j');
   const coords = batch.map((_, d) => L(`c${d}`));
   const bp = frame.scratch;
@@ -84,11 +87,11 @@ export function renderMatmul(kernel: ReduceKernel, plan: MatmulPlan): {
       f.if();
       batchBases(f, plan, batch, coords, b, t, aBase, bBase);
       f.comment('pack B[:, jc:jc+nc] into panels of 8 columns, k-major, zero-padded');
-      packB(f, { B, bp, bj, bk, k, kp, n, jc, ncl, bBase, t, kk, src, dst, flag });
+      packB(f, { B, bp, bj, bk, k, kp, jc, ncl, bBase }, pl, panel);
       f.get(b).set(packed);
       f.end();
       f.comment('pack A[i0:i0+4, :] k-major, zero-padded');
-      packA(f, { A, ap: apOf, ai, ak, k, kp, m, i0, aBase, t, kk, src, dst, flag });
+      packA(f, { A, ap: apOf, ai, ak, k, kp, m, i0, aBase }, pl);
       forLoop(f, jr, () => f.i32Const(0), () => f.get(jr).get(ncl).op('i32.lt_s'), NR, () => {
         matmulMicroKernel(f, { ap: apOf, bp: () => f.get(bp).get(jr).i32Const(kp * 4).op('i32.mul').op('i32.add'), tile: tileOf, kp });
         writeTile(kernel, f, frame.inputs, out, { coords, iLocal, jLocal, i0, jc, jr, ncl, b, m, n, tile: tileOf, t, kk, flag });
@@ -98,7 +101,7 @@ export function renderMatmul(kernel: ReduceKernel, plan: MatmulPlan): {
   return {
     f, rows: batch.reduce((x, d) => x * d, 1) * mp, cols: n, colAlign: NR,
     scratchBytes: bBytes + aBytes + MR * NR * 4,
-    describe: `${m}×${n}×${k}${batch.length ? ` batch [${batch.join(', ')}]` : ''}, 4×8 micro-kernel, ${nc}-column blocks`,
+    describe: `${m}×${n}×${k}${batch.length ? ` batch [${batch.join(', ')}]` : ''}, ${MR}×${NR} micro-kernel, ${nc}-column blocks`,
   };
 }
 
@@ -116,60 +119,6 @@ function batchBases(f: FuncBuilder, plan: MatmulPlan, batch: readonly number[], 
   }
 }
 
-interface PackB {
-  B: { ptr: Local; dtype: 'float32' | 'int32' | 'bool' }; bp: Local; bj: number; bk: number; k: number; kp: number; n: number;
-  jc: Local; ncl: Local; bBase: Local; t: Local; kk: Local; src: Local; dst: Local; flag: Local;
-}
-
-/** Bp[panel][k][c] = B[k, jc + 8·panel + c], or 0 past the block's columns and past K. */
-function packB(f: FuncBuilder, o: PackB): void {
-  // Column c of the block: valid when jc + c < min(n, jc + nc); each column is copied down K.
-  forLoop(f, o.t, () => f.i32Const(0), () => f.get(o.t).get(o.ncl).i32Const(NR - 1).op('i32.add').i32Const(-NR).op('i32.and').op('i32.lt_s'), 1, () => {
-    f.get(o.t).get(o.ncl).op('i32.lt_s').set(o.flag);
-    // source: &B[bBase + (jc + t)·bj] (column jc when t is past the end, read but discarded)
-    elementAddress(f, o.B, () => {
-      f.get(o.bBase).get(o.jc).get(o.t).i32Const(0).get(o.flag).op('select').op('i32.add').i32Const(o.bj).op('i32.mul').op('i32.add');
-    });
-    f.set(o.src);
-    // dest: bp + (t / 8)·kp·32 + (t % 8)·4
-    f.get(o.bp).get(o.t).i32Const(3).op('i32.shr_u').i32Const(o.kp * NR * 4).op('i32.mul').op('i32.add');
-    f.get(o.t).i32Const(7).op('i32.and').i32Const(2).op('i32.shl').op('i32.add').set(o.dst);
-    forLoop(f, o.kk, () => f.i32Const(0), () => f.get(o.kk).i32Const(o.kp).op('i32.lt_s'), 1, () => {
-      f.get(o.dst);
-      f.get(o.src).mem('f32.load').f32Const(0).get(o.flag).get(o.kk).i32Const(o.k).op('i32.lt_s').op('i32.and').op('select');
-      f.mem('f32.store');
-      f.get(o.dst).i32Const(NR * 4).op('i32.add').set(o.dst);
-      // advance along k (stay on the last row past K)
-      f.get(o.src).i32Const(o.bk * 4).get(o.kk).i32Const(o.k - 1).op('i32.lt_s').op('i32.mul').op('i32.add').set(o.src);
-    });
-  });
-}
-
-interface PackA {
-  A: { ptr: Local; dtype: 'float32' | 'int32' | 'bool' }; ap: () => void; ai: number; ak: number; k: number; kp: number; m: number;
-  i0: Local; aBase: Local; t: Local; kk: Local; src: Local; dst: Local; flag: Local;
-}
-
-/** Ap[k][r] = A[i0 + r, k], or 0 past M and past K. */
-function packA(f: FuncBuilder, o: PackA): void {
-  forLoop(f, o.t, () => f.i32Const(0), () => f.get(o.t).i32Const(MR).op('i32.lt_s'), 1, () => {
-    f.get(o.i0).get(o.t).op('i32.add').i32Const(o.m).op('i32.lt_s').set(o.flag);
-    elementAddress(f, o.A, () => {
-      f.get(o.aBase).get(o.i0).get(o.t).i32Const(0).get(o.flag).op('select').op('i32.add').i32Const(o.ai).op('i32.mul').op('i32.add');
-    });
-    f.set(o.src);
-    o.ap();
-    f.get(o.t).i32Const(2).op('i32.shl').op('i32.add').set(o.dst);
-    forLoop(f, o.kk, () => f.i32Const(0), () => f.get(o.kk).i32Const(o.kp).op('i32.lt_s'), 1, () => {
-      f.get(o.dst);
-      f.get(o.src).mem('f32.load').f32Const(0).get(o.flag).get(o.kk).i32Const(o.k).op('i32.lt_s').op('i32.and').op('select');
-      f.mem('f32.store');
-      f.get(o.dst).i32Const(MR * 4).op('i32.add').set(o.dst);
-      f.get(o.src).i32Const(o.ak * 4).get(o.kk).i32Const(o.k - 1).op('i32.lt_s').op('i32.mul').op('i32.add').set(o.src);
-    });
-  });
-}
-
 interface Tile {
   coords: readonly Local[]; iLocal: Local; jLocal: Local; i0: Local; jc: Local; jr: Local; ncl: Local; b: Local;
   m: number; n: number; tile: () => void; t: Local; kk: Local; flag: Local;
@@ -185,7 +134,7 @@ function writeTile(kernel: ReduceKernel, f: FuncBuilder, inputs: ExprEmitter['in
   const accS = f.local('f32', 'accs'), accV = f.local('v128', 'accv');
   // out index = (b·M + i)·N + j
   const at = () => f.get(o.b).i32Const(o.m).op('i32.mul').get(o.iLocal).op('i32.add').i32Const(o.n).op('i32.mul').get(o.jLocal).op('i32.add');
-  const tileAt = () => { o.tile(); f.get(o.t).i32Const(5).op('i32.shl').op('i32.add').get(o.kk).i32Const(2).op('i32.shl').op('i32.add'); };
+  const tileAt = () => { o.tile(); f.get(o.t).i32Const(Math.log2(NR * 4)).op('i32.shl').op('i32.add').get(o.kk).i32Const(2).op('i32.shl').op('i32.add'); };
   // whole tile: i0 + 4 <= M and jr + 8 <= nc
   f.get(o.i0).i32Const(MR).op('i32.add').i32Const(o.m).op('i32.le_s').get(o.jr).i32Const(NR).op('i32.add').get(o.ncl).op('i32.le_s').op('i32.and');
   f.if();

@@ -1,8 +1,10 @@
 import type { FuncBuilder } from './assembler.js';
 
 /** Rows and columns of the matmul micro-kernel's register tile. */
-export const MR = 4;
-export const NR = 8;
+const envNum = (k: string, d: number) => Number((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[k] ?? d);
+export const MR = envNum('KMR', 4);
+export const NR = envNum('KNR', 8);
+const NV = NR / 4;
 
 /**
  * The 4×8 micro-kernel: C[4][8] += Ap[k][4] ⊗ Bp[k][8] over kp (even) steps of packed panels,
@@ -12,8 +14,9 @@ export const NR = 8;
  */
 export function matmulMicroKernel(f: FuncBuilder, o: { ap: () => void; bp: () => void; tile: () => void; kp: number }): void {
   const pa = f.local('i32', 'pa'), pb = f.local('i32', 'pb'), end = f.local('i32', 'pend');
-  const c = Array.from({ length: MR * 2 }, (_, i) => f.local('v128', `c${i >> 1}${i & 1}`));
-  const b0 = f.local('v128', 'b0'), b1 = f.local('v128', 'b1'), a = f.local('v128', 'a');
+  const c = Array.from({ length: MR * NV }, (_, i) => f.local('v128', `c${Math.floor(i / NV)}${i % NV}`));
+  const bv = Array.from({ length: NV }, (_, i) => f.local('v128', `b${i}`));
+  const a = f.local('v128', 'a');
   f.comment('4×8 micro-kernel');
   for (const l of c) f.i32x4Const([0]).set(l);
   o.ap();
@@ -22,12 +25,10 @@ export function matmulMicroKernel(f: FuncBuilder, o: { ap: () => void; bp: () =>
   f.set(pb);
   const top = f.loop('k');
   for (let u = 0; u < 2; u++) {
-    f.get(pb).mem('v128.load', u * NR * 4).set(b0);
-    f.get(pb).mem('v128.load', u * NR * 4 + 16).set(b1);
+    for (let v = 0; v < NV; v++) f.get(pb).mem('v128.load', u * NR * 4 + v * 16).set(bv[v]!);
     for (let r = 0; r < MR; r++) {
       f.get(pa).mem('v128.load32_splat', u * MR * 4 + r * 4).set(a);
-      f.get(c[2 * r]!).get(a).get(b0).op('f32x4.mul').op('f32x4.add').set(c[2 * r]!);
-      f.get(c[2 * r + 1]!).get(a).get(b1).op('f32x4.mul').op('f32x4.add').set(c[2 * r + 1]!);
+      for (let v = 0; v < NV; v++) f.get(c[NV * r + v]!).get(a).get(bv[v]!).op('f32x4.mul').op('f32x4.add').set(c[NV * r + v]!);
     }
   }
   f.get(pa).i32Const(2 * MR * 4).op('i32.add').set(pa);
@@ -35,9 +36,9 @@ export function matmulMicroKernel(f: FuncBuilder, o: { ap: () => void; bp: () =>
   f.get(pa).get(end).op('i32.lt_u').brIf(top);
   f.end();
   for (let r = 0; r < MR; r++) {
-    for (let h = 0; h < 2; h++) {
+    for (let h = 0; h < NV; h++) {
       o.tile();
-      f.get(c[2 * r + h]!).mem('v128.store', r * NR * 4 + h * 16);
+      f.get(c[NV * r + h]!).mem('v128.store', r * NR * 4 + h * 16);
     }
   }
 }

@@ -4,6 +4,7 @@ import { Accumulator } from './accumulator.js';
 import { Dag, type DagNode } from './dag.js';
 import { ExprEmitter } from './emit.js';
 import { forLoop, forRows, kernelFrame, storeRoot } from './frame.js';
+import { hasWideForm, wideScalar, wideVector } from './wide.js';
 
 /**
  * A reduction: for each output point (rows of the outer dimensions, columns of the last), a
@@ -73,13 +74,10 @@ export function renderReduce(kernel: ReduceKernel): { f: FuncBuilder; mode: Redu
     const at = () => f.get(base).get(j).op('i32.add');
 
     // A float sum of products multiplies in float64 (exact), as the cpu backend's JavaScript does.
-    const product = acc.takesProducts && body.op === 'mul' && body.args.every((a) => a.vt === 'f32') ? body.args : null;
+    const wide = acc.takesWide && hasWideForm(body);
     const update = (vector: boolean) => {
-      if (product) {
-        const [a, b] = product as [DagNode, DagNode];
-        if (vector) acc.updateVectorProduct(() => e.vector(a), () => e.vector(b));
-        else acc.updateScalarProduct(() => e.scalarAs(a, 'f64'), () => e.scalarAs(b, 'f64'));
-      } else if (vector) acc.updateVector(() => e.vector(body));
+      if (wide && vector) { const [lo, hi] = wideVector(e, body); acc.updateVectorWide(lo, hi); } else if (wide) acc.updateScalar(() => wideScalar(e, body));
+      else if (vector) acc.updateVector(() => e.vector(body));
       else acc.updateScalar(() => e.scalarAs(body, acc.valueType));
     };
 

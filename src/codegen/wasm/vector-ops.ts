@@ -11,6 +11,25 @@ import { toInt32, type Push } from './scalar-ops.js';
 const CMP_F = { lt: 'f32x4.lt', le: 'f32x4.le', gt: 'f32x4.gt', ge: 'f32x4.ge', eq: 'f32x4.eq', ne: 'f32x4.ne' } as const;
 const CMP_I = { lt: 'i32x4.lt_s', le: 'i32x4.le_s', gt: 'i32x4.gt_s', ge: 'i32x4.ge_s', eq: 'i32x4.eq', ne: 'i32x4.ne' } as const;
 
+/**
+ * where(cmp(x, y), a, b) using the comparison's lane mask directly; where(x > y, x, y) and
+ * where(x < y, x, y) (relu, clamps) as one pmax/pmin, which are exactly those selects.
+ */
+export function emitVectorWhere(f: FuncBuilder, n: DagNode, vec: (m: DagNode) => void): boolean {
+  const [c, a, b] = n.args as [DagNode, DagNode, DagNode];
+  if (c.k !== 'alu' || !(c.op! in CMP_F) || c.uses !== 1 || !c.vec) return false;
+  const [x, y] = c.args as [DagNode, DagNode];
+  const float = x.vt === 'f32';
+  if (x === a && y === b && (c.op === 'gt' || c.op === 'lt')) {
+    vec(y); vec(x);
+    f.op(float ? (c.op === 'gt' ? 'f32x4.pmax' : 'f32x4.pmin') : (c.op === 'gt' ? 'i32x4.max_s' : 'i32x4.min_s'));
+    return true;
+  }
+  vec(a); vec(b); vec(x); vec(y);
+  f.op(float ? CMP_F[c.op as 'lt'] : CMP_I[c.op as 'lt']).op('v128.bitselect');
+  return true;
+}
+
 /** A constant divisor other than 0 and -1 (where float64 floor division is exact and cannot overflow). */
 function safeDivisor(n: DagNode): number | null {
   const d = n.args[1]!;

@@ -28,6 +28,9 @@ export class Grad<V> {
   sum(v: V, axes: readonly number[], keepDims: boolean): V {
     return axes.length === 0 ? v : this.op('sum', [v], { axes: [...axes], keepDims });
   }
+  zeros(shape: readonly number[]): V {
+    return shape.length === 0 ? this.c(0) : this.op('broadcastTo', [this.c(0)], { shape: [...shape] });
+  }
   broadcastTo(v: V, shape: readonly number[]): V {
     return sameShape(this.shape(v), shape) ? v : this.op('broadcastTo', [v], { shape: [...shape] });
   }

@@ -65,8 +65,9 @@ export class TensorBatches implements BatchSource {
   readonly n: number;
   readonly steps: number;
 
-  constructor(readonly x: ModelIO, readonly y: ModelIO | undefined, readonly sampleWeight: Tensor | undefined, readonly batchSize: number) {
-    this.n = sampleCount('fit', [['x', x], ['y', y], ['sampleWeight', sampleWeight]]);
+  constructor(readonly x: ModelIO, readonly y: ModelIO | undefined, readonly sampleWeight: Tensor | undefined, readonly batchSize: number, op = 'fit') {
+    this.n = sampleCount(op, [['x', x], ['y', y], ['sampleWeight', sampleWeight]]);
+    if (this.n === 0) throw new KilnError('the data has no samples', { op });
     this.steps = Math.ceil(this.n / batchSize);
   }
 

@@ -53,8 +53,8 @@ export class FunctionalGraph {
     const values = new Map<KerasTensor, Tensor>();
     this.inputs.forEach((kt, i) => values.set(kt, conformInput(kt, tensors[i]!, i, modelName)));
     for (const node of this.nodes) {
-      const args_ = node.inputs.map((kt) => values.get(kt)!);
-      const out = node.layer.apply<Tensor | Tensor[]>(node.single ? args_[0]! : args_, { ...args, ...node.kwargs });
+      const given = node.inputs.map((kt) => values.get(kt)!);
+      const out = node.layer.apply<Tensor | Tensor[]>(node.single ? given[0]! : given, { ...args, ...node.kwargs });
       const list = Array.isArray(out) ? out : [out];
       node.outputs.forEach((kt, i) => values.set(kt, list[i]!));
     }

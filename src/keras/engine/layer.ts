@@ -51,7 +51,7 @@ export class Layer {
   readonly #trainableOwn: Variable[] = [];
   readonly #nonTrainableOwn: Variable[] = [];
   readonly #weightNames = new Map<Variable, string>();
-  readonly #weightScope = new NameScope();
+  #weightScope = new NameScope();
   #losses: Tensor[] = [];
   readonly #childNames = new NameScope();
   readonly #namedChildren = new Set<Layer>();
@@ -72,8 +72,11 @@ export class Layer {
         try {
           pauseRecording(() => outsideTraces(() => build.call(this, inputShape)));
         } catch (e) {
-          this.#trainableOwn.length = before[0];
-          this.#nonTrainableOwn.length = before[1];
+          // A failed build leaves no half-made weights behind: the next call builds afresh.
+          const made = [...this.#trainableOwn.splice(before[0]), ...this.#nonTrainableOwn.splice(before[1])];
+          for (const v of made) { this.#weightNames.delete(v); v.dispose(); }
+          this.#weightScope = new NameScope();
+          for (const n of this.#weightNames.values()) this.#weightScope.reserve(n);
           throw e;
         }
         this.built = true;

@@ -78,6 +78,15 @@ export class Model extends Layer {
     return this.constructor === Model ? 'functional' : super.defaultName();
   }
 
+  /** A functional model's symbolic inputs and outputs (empty for other models). */
+  get inputs(): KerasTensor[] {
+    return this.#graph ? [...this.#graph.inputs] : [];
+  }
+
+  get outputs(): KerasTensor[] {
+    return this.#graph ? [...this.#graph.outputs] : [];
+  }
+
   /** @internal The functional graph, for functional models. */
   get graph(): FunctionalGraph | null {
     return this.#graph;

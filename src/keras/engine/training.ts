@@ -116,6 +116,39 @@ async function validationSource(model: Model, options: FitOptions, batchSize: nu
   return new TensorBatches(vx, vy, vw, options.validationBatchSize ?? batchSize);
 }
 
+/**
+ * One epoch of compiled train steps; returns the last step's logs (the metrics accumulate over
+ * the epoch, so they are the epoch's). A step's logs are read back only for batch callbacks or
+ * a progress redraw.
+ */
+async function trainEpoch(model: Model, source: BatchSource, shuffle: boolean, callbacks: CallbackList, batchHooks: boolean, progress: ProgressDisplay | null): Promise<{ logs: Logs; steps: number }> {
+  const step = model.makeTrainFunction();
+  let last: StepLogs | null = null;
+  let steps = 0;
+  try {
+    for (const batch of source.epoch(shuffle)) {
+      if (batchHooks) await callbacks.onTrainBatchBegin(steps);
+      let logs: StepLogs;
+      try {
+        logs = step(batch.data);
+      } finally {
+        disposeBatch(batch);
+      }
+      if (last) kiln.dispose(last);
+      last = logs;
+      const wanted = progress?.wantsBatchLogs(steps) ?? false;
+      const read = batchHooks || wanted ? await readLogs(logs) : null;
+      progress?.batch(steps, wanted ? read : null);
+      if (batchHooks) await callbacks.onTrainBatchEnd(steps, read ?? {});
+      steps++;
+      if (model.stopTraining) break;
+    }
+    return { logs: last ? await readLogs(last) : {}, steps };
+  } finally {
+    if (last) kiln.dispose(last);
+  }
+}
+
 /** Keras's fit: epochs of compiled train steps, validation, callbacks and progress; returns the History. */
 export async function fitModel(model: Model, x: DataArg, yOrOptions: ModelIO | FitOptions | undefined, maybeOptions: FitOptions | undefined): Promise<History> {
   const dataset = isDataset(x);
@@ -130,7 +163,6 @@ export async function fitModel(model: Model, x: DataArg, yOrOptions: ModelIO | F
   const progress = await ProgressDisplay.create(options.verbose ?? 'auto', epochs);
   const callbacks = new CallbackList(userCallbacks, { addHistory: true, model, params: { epochs, steps: sources.train.steps, verbose: options.verbose === 'auto' ? 1 : options.verbose ?? 1 } });
   const batchHooks = usesHooks(userCallbacks, BATCH_HOOKS);
-  const step = model.makeTrainFunction();
   model.stopTraining = false;
   try {
     await callbacks.onTrainBegin();
@@ -138,27 +170,7 @@ export async function fitModel(model: Model, x: DataArg, yOrOptions: ModelIO | F
       model.resetMetrics();
       await callbacks.onEpochBegin(epoch);
       progress?.epochBegin(epoch, sources.train.steps);
-      let last: StepLogs | null = null;
-      let steps = 0;
-      for (const batch of sources.train.epoch(options.shuffle ?? true)) {
-        if (batchHooks) await callbacks.onTrainBatchBegin(steps);
-        let logs: StepLogs;
-        try {
-          logs = step(batch.data);
-        } finally {
-          disposeBatch(batch);
-        }
-        if (last) kiln.dispose(last);
-        last = logs;
-        const wanted = progress?.wantsBatchLogs(steps) ?? false;
-        const read = batchHooks || wanted ? await readLogs(logs) : null;
-        progress?.batch(steps, wanted ? read : null);
-        if (batchHooks) await callbacks.onTrainBatchEnd(steps, read ?? {});
-        steps++;
-        if (model.stopTraining) break;
-      }
-      const epochLogs = last ? await readLogs(last) : {};
-      if (last) kiln.dispose(last);
+      const { logs: epochLogs, steps } = await trainEpoch(model, sources.train, options.shuffle ?? true, callbacks, batchHooks, progress);
       if (sources.val) {
         const valLogs = await runEvaluation(model, sources.val, null);
         for (const [k, v] of Object.entries(valLogs)) epochLogs[`val_${k}`] = v;
@@ -212,7 +224,7 @@ export async function evaluateModel(model: Model, x: DataArg, yOrOptions: ModelI
     const y = yOrOptions as ModelIO | undefined;
     if (y === undefined) throw new KilnError('evaluate(x, y, options) needs targets y (or a dataset of [x, y] batches)', { op: 'evaluate' });
     await checkData(model, x, y, 'evaluate');
-    source = new TensorBatches(x, y, options.sampleWeight, batchSize);
+    source = new TensorBatches(x, y, options.sampleWeight, batchSize, 'evaluate');
   }
   const userCallbacks = options.callbacks ?? [];
   const callbacks = new CallbackList(userCallbacks, { model, params: { steps: source.steps, verbose: 0 } });
@@ -222,9 +234,8 @@ export async function evaluateModel(model: Model, x: DataArg, yOrOptions: ModelI
 /** Keras's predict: the compiled predict step over batches, the outputs joined along the batch axis. */
 export function predictModel(model: Model, x: ModelIO, options: PredictOptions): ModelIO {
   const batchSize = positiveInt('predict', 'batchSize', options.batchSize, 32);
-  const n = sampleCount('predict', [['x', x]]);
+  const source = new TensorBatches(x, undefined, undefined, batchSize, 'predict');
   const step = model.makePredictFunction();
-  const source = new TensorBatches(x, undefined, undefined, batchSize);
   const parts: Tensor[][] = [];
   let single = true;
   for (const batch of source.epoch(false)) {
@@ -236,7 +247,6 @@ export function predictModel(model: Model, x: ModelIO, options: PredictOptions):
       disposeBatch(batch);
     }
   }
-  if (parts.length === 0) throw new KilnError(`no samples to predict (x has ${n})`, { op: 'predict' });
   if (parts.length === 1) return single ? parts[0]![0]! : parts[0]!;
   const joined = parts[0]!.map((_, o) => kiln.concat(parts.map((p) => p[o]!), 0));
   for (const p of parts) kiln.dispose(p);

@@ -20,11 +20,13 @@ export class BufferPool {
     private readonly create: (bytes: number) => GPUBuffer,
     /** Bytes kept idle at most; beyond it released buffers are destroyed. */
     private readonly maxPooledBytes: number,
+    /** The device's largest buffer: the last bucket ends there. */
+    private readonly maxBucket: number,
   ) {}
 
   /** A buffer of at least `bytes` (its `size` is the bucket). */
   acquire(bytes: number): GPUBuffer {
-    const bucket = bucketOf(bytes);
+    const bucket = Math.min(bucketOf(bytes), Math.max(bytes, this.maxBucket));
     const list = this.free.get(bucket);
     const hit = list?.pop();
     if (hit) {

@@ -73,8 +73,8 @@ export class WebGpuBackend implements Backend {
     this.adapter = context.adapter;
     const storageBuffers = this.device.limits.maxStorageBuffersPerShaderStage;
     this.limits = { maxInputs: Math.max(1, storageBuffers - 1) };
-    this.pool = new BufferPool((bytes) => this.createBuffer(bytes, STORAGE | COPY_SRC | COPY_DST), 256 * 2 ** 20);
-    this.staging = new BufferPool((bytes) => this.createBuffer(bytes, MAP_READ | COPY_DST), 64 * 2 ** 20);
+    this.pool = new BufferPool((bytes) => this.createBuffer(bytes, STORAGE | COPY_SRC | COPY_DST), 256 * 2 ** 20, this.maxBytes);
+    this.staging = new BufferPool((bytes) => this.createBuffer(bytes, MAP_READ | COPY_DST), 64 * 2 ** 20, this.maxBytes);
     this.lostSignal = this.device.lost.then((info) => {
       this.lost = new KilnError(describeLoss(info), { op: 'webgpu' });
       throw this.lost;
@@ -86,9 +86,12 @@ export class WebGpuBackend implements Backend {
 
   // ---------------------------------------------------------------- buffers
 
+  /** The largest buffer a kernel can bind. */
+  private get maxBytes(): number {
+    return Math.min(this.device.limits.maxBufferSize, this.device.limits.maxStorageBufferBindingSize);
+  }
+
   private createBuffer(bytes: number, usage: number): GPUBuffer {
-    const max = Math.min(this.device.limits.maxBufferSize, this.device.limits.maxStorageBufferBindingSize);
-    if (bytes > max) throw new KilnError(`a buffer of ${bytes} bytes exceeds this device's limit of ${max} bytes per storage buffer`, { op: 'webgpu' });
     const attempt = () => {
       this.device.pushErrorScope('out-of-memory');
       const buffer = this.device.createBuffer({ size: bytes, usage });
@@ -117,7 +120,11 @@ export class WebGpuBackend implements Backend {
 
   allocate(dtype: DType, size: number): DeviceBuffer {
     this.check();
-    const gpu = this.pool.acquire(Math.max(ELEMENT, size * ELEMENT));
+    const bytes = Math.max(ELEMENT, size * ELEMENT);
+    if (bytes > this.maxBytes) {
+      throw new KilnError(`a ${dtype} tensor of ${size} elements (${bytes} bytes) exceeds this device's largest storage buffer (maxStorageBufferBindingSize ${this.maxBytes} bytes)`, { op: 'webgpu' });
+    }
+    const gpu = this.pool.acquire(bytes);
     return { dtype, size, gpu, owned: true } as GpuBuffer;
   }
 
