@@ -24,7 +24,7 @@ export interface TimingOptions {
   /** Milliseconds of untimed warm-up, after at least `minWarmup` units. */
   readonly warmupMs: number;
   readonly minWarmup: number;
-  /** 'wall' (default) or 'cpu': the process's CPU time, steadier on a busy machine but blind to work on other threads. */
+  /** 'wall' (default) or 'cpu': the process's CPU time (all its threads together), steadier on a busy machine. */
   readonly clock: 'wall' | 'cpu';
 }
 

@@ -3,8 +3,8 @@
 //   npm run bench -- [--only overhead,A,B,C,D] [--backend cpu|wasm|webgpu] [--quick] [--clock wall|cpu]
 //
 // --clock cpu (or BENCH_CLOCK=cpu) times by the process's CPU time: steadier on a machine busy
-// with other work, but it counts V8's GC threads and misses work on worker threads (kiln's wasm
-// backend), so the wall clock (the default) is the number to quote.
+// with other work, but it adds up every thread (V8's GC, kiln's wasm workers), so a threaded run
+// reads as if on one core; the wall clock (the default) is the number to quote.
 //
 // First the per-call overhead table (bench/overhead.ts), then the workloads of the "passes and
 // fusion" issue on kiln (fusion on and off), TensorFlow.js (cpu and wasm backends), jax-js (wasm,
@@ -46,14 +46,19 @@ function parseOptions(argv: readonly string[]): Options {
       if (next === undefined) throw new Error(`${arg} needs a value`);
       return next;
     };
+    const is = (name: string) => arg === name || arg.startsWith(`${name}=`);
     if (arg === '--quick') quick = true;
-    else if (arg.startsWith('--only')) {
+    else if (is('--only')) {
       const names = value().split(',').map((s) => s.trim()).filter(Boolean);
       const bad = names.filter((n) => !(WORKLOADS as readonly string[]).includes(n));
       if (bad.length) throw new Error(`--only: unknown ${bad.join(', ')}; choose from ${WORKLOADS.join(', ')}`);
       only = new Set(names as Workload[]);
-    } else if (arg.startsWith('--backend')) backend = value();
-    else throw new Error(`unknown option ${arg}; usage: npm run bench -- [--only ${WORKLOADS.join(',')}] [--backend cpu|wasm|webgpu] [--quick] [--clock wall|cpu]`);
+    } else if (is('--backend')) backend = value();
+    else if (is('--clock')) {
+      const c = value();
+      if (c !== 'wall' && c !== 'cpu') throw new Error(`--clock: wall or cpu, got ${c}`);
+      clock = c;
+    } else throw new Error(`unknown option ${arg}; usage: npm run bench -- [--only ${WORKLOADS.join(',')}] [--backend cpu|wasm|webgpu] [--quick] [--clock wall|cpu]`);
   }
   return { only, backend, quick, clock };
 }
@@ -66,9 +71,8 @@ interface Result {
   readonly workload: string;
   readonly title: string;
   readonly unit: string;
-  /** The number shown for a rate (units per second), and whether bigger is better. */
+  /** The number shown for a rate (units per second). */
   readonly show: (rate: number) => number;
-  readonly higherIsBetter: boolean;
   readonly rows: { readonly impl: Impl; readonly timing: Timing }[];
   readonly notes: string[];
 }
@@ -120,7 +124,7 @@ async function mlpWorkload(name: string, batch: number, peers: Peers, timing: Ti
     if (!losses.every(Number.isFinite)) throw new Error(`losses ${losses.join(', ')}`);
     first.set(impl, losses);
   });
-  const ref = first.get(impls[0]!)!;
+  const ref = first.get(impls[0]!) ?? [];
   for (const impl of impls) {
     const l = first.get(impl)!;
     const [e0, e2] = [relativeError(l[0]!, ref[0]!), relativeError(l[2]!, ref[2]!)];
@@ -133,7 +137,7 @@ async function mlpWorkload(name: string, batch: number, peers: Peers, timing: Ti
     const steps = 3 + timings.get(impl)!.units; // at least: warm-up steps are not counted
     notes.push(`${impl.name.padEnd(16)} loss ${l.map((v) => v.toFixed(4)).join(' → ')} … ${end.toFixed(4)} after ≥${steps} steps${end < l[0]! ? '' : '  WARNING: the loss did not fall'}`);
   }
-  return { workload: name, title: `MLP 784→512→10 train step, Adam, batch ${batch}`, unit: 'steps/s', show: (r) => r, higherIsBetter: true, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
+  return { workload: name, title: `MLP 784→512→10 train step, Adam, batch ${batch}`, unit: 'steps/s', show: (r) => r, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
 }
 
 async function chainWorkload(peers: Peers, timing: TimingOptions): Promise<Result> {
@@ -156,7 +160,7 @@ async function chainWorkload(peers: Peers, timing: TimingOptions): Promise<Resul
     notes.push(line);
   });
   const timings = await measure(impls, timing, log, checkMs);
-  return { workload: 'B', title: `fused elementwise chain summed, ${B_SIZE} elements`, unit: 'ms/run', show: (r) => 1000 / r, higherIsBetter: false, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
+  return { workload: 'B', title: `fused elementwise chain summed, ${B_SIZE} elements`, unit: 'ms/run', show: (r) => 1000 / r, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
 }
 
 async function matmulWorkload(peers: Peers, timing: TimingOptions): Promise<Result> {
@@ -175,7 +179,7 @@ async function matmulWorkload(peers: Peers, timing: TimingOptions): Promise<Resu
     if (!(err <= 1e-3)) throw new Error(`the product differs from the i-k-j loop's by ${err} (relative, elementwise)`);
   });
   const timings = await measure(impls, timing, log, checkMs);
-  return { workload: 'C', title: `${N}×${N} float32 matmul`, unit: 'GFLOP/s', show: (r) => (r * MATMUL_FLOPS) / 1e9, higherIsBetter: true, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
+  return { workload: 'C', title: `${N}×${N} float32 matmul`, unit: 'GFLOP/s', show: (r) => (r * MATMUL_FLOPS) / 1e9, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
 }
 
 function rateOf(result: Result | undefined, name: string): number | undefined {

@@ -1,11 +1,6 @@
 import type { DType, Expr } from '../ir/index.js';
 import { toAffine } from './affine.js';
 
-/**
- * Renders scalar expressions to JavaScript for the `js` renderer, with common subexpressions
- * and loop-invariant code hoisted: each subexpression is placed at the outermost loop level
- * whose index variables it uses, as a `const` when it is reused or invariant.
- */
 export interface JsExprOptions {
   /** What an expression of kind 'acc' renders to (reductions' epilogues); default `acc`. */
   readonly accName?: string;
@@ -19,6 +14,11 @@ export interface JsExprOptions {
   readonly levels?: readonly number[];
 }
 
+/**
+ * Renders scalar expressions to JavaScript for the `js` renderer, with common subexpressions
+ * and loop-invariant code hoisted: each subexpression is placed at the outermost loop level
+ * whose index variables it uses, as a `const` when it is reused or invariant.
+ */
 export class JsExprWriter {
   /** Statements per loop level; level -1 runs once before all loops. */
   readonly statements = new Map<number, string[]>();
@@ -67,7 +67,7 @@ export class JsExprWriter {
     if (known !== undefined) return known;
     let key: string;
     switch (e.k) {
-      case 'const': key = `c${e.value}`; break;
+      case 'const': key = `c${Object.is(e.value, -0) ? '-0' : e.value}`; break;
       case 'index': key = `i${e.dim}`; break;
       case 'acc': key = 'acc'; break;
       case 'load': key = `L${e.input}[${this.keyOf(e.at)}]`; break;

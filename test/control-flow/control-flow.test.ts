@@ -30,8 +30,8 @@ describe('cond', () => {
 
   it('returns nested structures and turns JS numbers into tensors', () => {
     const f = kiln.compile((x: kiln.Tensor) => kiln.cond(x.greater(0), () => ({ y: x.add(1), k: 1 }), () => ({ y: x.sub(1), k: 2 })));
-    const pos = f(kiln.scalar(5)) as { y: kiln.Tensor; k: kiln.Tensor };
-    const neg = f(kiln.scalar(-5)) as { y: kiln.Tensor; k: kiln.Tensor };
+    const pos = f(kiln.scalar(5)) as unknown as { y: kiln.Tensor; k: kiln.Tensor };
+    const neg = f(kiln.scalar(-5)) as unknown as { y: kiln.Tensor; k: kiln.Tensor };
     expect([values(pos.y)[0], values(pos.k)[0], values(neg.y)[0], values(neg.k)[0]]).toEqual([6, 1, -6, 2]);
   });
 

@@ -100,6 +100,15 @@ describeWebGpu('the webgpu backend', () => {
     for (const k of f.concrete(...xs).kernels) expect((k.source.match(/var<storage, read>/g) ?? []).length).toBeLessThanOrEqual(webgpu().limits.maxInputs);
   });
 
+  it('concatenates more tensors than a kernel may bind, eagerly and compiled (predict joins one part per batch)', async () => {
+    const n = webgpu().limits.maxInputs * 4 + 3;
+    const xs = Array.from({ length: n }, (_, i) => kiln.fill([1, 2], i));
+    const expected = Array.from({ length: n }, (_, i) => [i, i]).flat();
+    expect(Array.from(await kiln.concat(xs, 0).data())).toEqual(expected);
+    const f = kiln.compile((...ts: kiln.Tensor[]) => kiln.concat(ts.map((t) => t.add(1)), 0));
+    expect(Array.from(await f(...xs).data())).toEqual(expected.map((v) => v + 1));
+  });
+
   it('dispatches a 2-D grid when one dimension would exceed 65535 workgroups', async () => {
     const n = 65535 * 64 + 100;
     const y = kiln.add(kiln.fill([n], 1), kiln.range(0, n, 1, 'float32'));

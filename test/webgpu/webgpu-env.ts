@@ -34,8 +34,9 @@ export function describeWebGpu(name: string, body: () => void): void {
   if (made) {
     describe(name, body);
   } else if (required) {
-    describe(name, () => it('has a WebGPU adapter (KILN_REQUIRE_WEBGPU=1)', () => { throw new Error(`${SETUP_HINT}: ${why}`); }));
+    describe(name, () => it('has a WebGPU adapter (KILN_REQUIRE_WEBGPU=1)', () => { throw new Error(`KILN_REQUIRE_WEBGPU=1, but ${why}`); }));
   } else {
+    console.warn(`kiln: skipping '${name}': ${SETUP_HINT}`);
     describe.skip(`${name} [skipped: ${SETUP_HINT}]`, body);
   }
 }

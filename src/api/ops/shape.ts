@@ -41,11 +41,18 @@ export const squeeze = composite(function squeeze(x: TensorLike, axis?: number |
   return reshape(t, t.shape.filter((_, i) => !axes.includes(i)));
 });
 
+/** Inputs of one concat node: WebGPU guarantees a kernel 8 storage buffers, one of them its output. */
+const CONCAT_FAN_IN = 7;
+
 export const concat = composite(function concat(tensors: readonly TensorLike[], axis: number = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new KilnError('expects a non-empty list of tensors', { op: 'concat' });
   const ts = tensors.map((t, i) => toTensor(t, `tensors[${i}]`, 'concat'));
   if (ts.length === 1) { normalizeAxis('concat', axis, ts[0]!.rank, ts[0]!.shape); return ts[0]!; }
-  return applyOp('concat', ts, { axis });
+  if (ts.length <= CONCAT_FAN_IN) return applyOp('concat', ts, { axis });
+  // A wider one is a tree of concats, so no kernel has to bind more buffers than a backend allows.
+  const parts: Tensor[] = [];
+  for (let i = 0; i < ts.length; i += CONCAT_FAN_IN) parts.push(concat(ts.slice(i, i + CONCAT_FAN_IN), axis));
+  return concat(parts, axis);
 });
 
 export const stack = composite(function stack(tensors: readonly TensorLike[], axis: number = 0): Tensor {

@@ -45,7 +45,7 @@ export class Accumulator {
     if (this.valueType === 'f64') this.f.f64Const(v); else if (this.valueType === 'f32') this.f.f32Const(v); else this.f.i32Const(v);
   }
 
-  startScalar(): void {
+  startScalar(counterStart: (() => void) | null = null): void {
     const f = this.f;
     this.s ??= f.local(this.valueType, 'acc');
     this.pushInit();
@@ -53,7 +53,9 @@ export class Accumulator {
     if (this.isArg) {
       this.arg ??= f.local('i32', 'arg');
       this.counter ??= f.local('i32', 'k');
-      f.i32Const(0).set(this.arg).i32Const(0).set(this.counter);
+      f.i32Const(0).set(this.arg);
+      if (counterStart) counterStart(); else f.i32Const(0);
+      f.set(this.counter);
     }
   }
 
@@ -141,6 +143,43 @@ export class Accumulator {
       return;
     }
     for (let lane = 0; lane < 4; lane++) this.updateScalar(() => f.get(this.v[0]!).lane(this.float ? 'f32x4.extract_lane' : 'i32x4.extract_lane', lane));
+  }
+
+  /** Stores the scalar accumulator (value at +0, argmax index at +8) where `addr` points: a thread's partial result. */
+  storePartial(addr: () => void): void {
+    const f = this.f;
+    addr();
+    f.get(this.s!).mem(this.valueType === 'f64' ? 'f64.store' : this.valueType === 'f32' ? 'f32.store' : 'i32.store');
+    if (this.isArg) { addr(); f.get(this.arg!).mem('i32.store', 8); }
+  }
+
+  private loadValue(addr: () => void): void {
+    addr();
+    this.f.mem(this.valueType === 'f64' ? 'f64.load' : this.valueType === 'f32' ? 'f32.load' : 'i32.load');
+  }
+
+  /** Starts the scalar accumulator from a stored partial. */
+  loadPartial(addr: () => void): void {
+    const f = this.f;
+    this.s ??= f.local(this.valueType, 'acc');
+    this.loadValue(addr);
+    f.set(this.s);
+    if (this.isArg) {
+      this.arg ??= f.local('i32', 'arg');
+      this.counter ??= f.local('i32', 'k');
+      addr();
+      f.mem('i32.load', 8).set(this.arg);
+    }
+  }
+
+  /** Folds in a later thread's partial (its elements come after the ones folded so far). */
+  combinePartial(addr: () => void): void {
+    if (!this.isArg) { this.updateScalar(() => this.loadValue(addr)); return; }
+    const f = this.f;
+    // The partial's own index replaces the counter: updateScalar takes `counter` as the new arg.
+    addr();
+    f.mem('i32.load', 8).set(this.counter!);
+    this.updateScalar(() => this.loadValue(addr));
   }
 
   /** The finished scalar value for the epilogue: float32 (sums narrowed), int32, or the arg index. */

@@ -20,9 +20,9 @@ export interface KernelFrame {
   readonly scratch: Local;
 }
 
-export function kernelFrame(kernel: Kernel): KernelFrame {
+export function kernelFrame(kernel: Kernel, name = 'run'): KernelFrame {
   const names = [...kernel.inputs.map((_, i) => `in${i}`), ...kernel.outputs.map((_, i) => `out${i}`), 'rs', 're', 'cs', 'ce', 'scratch'];
-  const f = new FuncBuilder('run', names.map((name) => ({ name, type: 'i32' as const })));
+  const f = new FuncBuilder(name, names.map((name) => ({ name, type: 'i32' as const })));
   const p = f.params;
   const ni = kernel.inputs.length, no = kernel.outputs.length;
   return {
@@ -33,12 +33,12 @@ export function kernelFrame(kernel: Kernel): KernelFrame {
   };
 }
 
-/** A module of one exported `run` over the imported memory and host helpers. */
-export function wrapModule(f: FuncBuilder, shared: boolean, header: string): { bytes: Uint8Array<ArrayBuffer>; listing: string } {
+/** A module exporting kernel functions (each under its own name) over the imported memory and host helpers. */
+export function wrapModule(funcs: readonly FuncBuilder[], shared: boolean, header: string): { bytes: Uint8Array<ArrayBuffer>; listing: string } {
   const m = new ModuleBuilder();
   for (const h of HOST_IMPORTS) m.importFunc('host', h.name, h.params, [h.result]);
   m.importMemory(shared, 1, 65536);
-  m.addFunc(f, 'run');
+  for (const f of funcs) m.addFunc(f, f.name);
   return { bytes: m.encode(), listing: `;; ${header}\n${m.listing()}` };
 }
 
@@ -59,19 +59,23 @@ export function forLoop(f: FuncBuilder, i: Local, from: () => void, cond: () => 
  * Rows [rs, re) of `shape` (row-major), with one local per coordinate: decomposed once from
  * rs, then advanced by carrying, so no division runs per row.
  */
-export function forRows(frame: KernelFrame, shape: readonly number[], body: (coords: readonly Local[], row: Local) => void): void {
+export function forRows(
+  frame: KernelFrame, shape: readonly number[], body: (coords: readonly Local[], row: Local) => void,
+  range: { rs: () => void; re: () => void } = { rs: () => frame.f.get(frame.rs), re: () => frame.f.get(frame.re) },
+): void {
   const f = frame.f;
   const r = f.local('i32', 'r');
   const coords = shape.map((_, d) => f.local('i32', `c${d}`));
   if (coords.length) {
     const t = f.local('i32', 'rt');
-    f.get(frame.rs).set(t);
+    range.rs();
+    f.set(t);
     for (let d = shape.length - 1; d >= 0; d--) {
       f.get(t).i32Const(shape[d]!).op('i32.rem_u').set(coords[d]!);
       if (d > 0) f.get(t).i32Const(shape[d]!).op('i32.div_u').set(t);
     }
   }
-  forLoop(f, r, () => f.get(frame.rs), () => f.get(r).get(frame.re).op('i32.lt_s'), 1, () => {
+  forLoop(f, r, range.rs, () => { f.get(r); range.re(); f.op('i32.lt_s'); }, 1, () => {
     body(coords, r);
     carry(f, coords, shape, shape.length - 1);
   });

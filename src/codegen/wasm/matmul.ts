@@ -135,10 +135,11 @@ function writeTile(kernel: ReduceKernel, f: FuncBuilder, inputs: ExprEmitter['in
   // out index = (b·M + i)·N + j
   const at = () => f.get(o.b).i32Const(o.m).op('i32.mul').get(o.iLocal).op('i32.add').i32Const(o.n).op('i32.mul').get(o.jLocal).op('i32.add');
   const tileAt = () => { o.tile(); f.get(o.t).i32Const(Math.log2(NR * 4)).op('i32.shl').op('i32.add').get(o.kk).i32Const(2).op('i32.shl').op('i32.add'); };
-  // whole tile: i0 + 4 <= M and jr + 8 <= nc
-  f.get(o.i0).i32Const(MR).op('i32.add').i32Const(o.m).op('i32.le_s').get(o.jr).i32Const(NR).op('i32.add').get(o.ncl).op('i32.le_s').op('i32.and');
+  // whole tile: i0 + MR <= M and jr + NR <= nc (a float64 epilogue, after `rand`, stays scalar)
+  if (dag.usesF64) f.i32Const(0);
+  else f.get(o.i0).i32Const(MR).op('i32.add').i32Const(o.m).op('i32.le_s').get(o.jr).i32Const(NR).op('i32.add').get(o.ncl).op('i32.le_s').op('i32.and');
   f.if();
-  {
+  if (!dag.usesF64) {
     const e = new ExprEmitter(f, dag, inputs, dims, r - 1);
     e.acc = { scalar: null, vector: accV };
     forLoop(f, o.t, () => f.i32Const(0), () => f.get(o.t).i32Const(MR).op('i32.lt_s'), 1, () => {

@@ -1,16 +1,16 @@
 import type { FuncBuilder } from './assembler.js';
 
 /** Rows and columns of the matmul micro-kernel's register tile. */
-const envNum = (k: string, d: number) => Number((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[k] ?? d);
-export const MR = envNum('KMR', 4);
-export const NR = envNum('KNR', 8);
+export const MR = 4;
+export const NR = 8;
+/** f32x4 vectors per row of the tile. */
 const NV = NR / 4;
 
 /**
  * The 4×8 micro-kernel: C[4][8] += Ap[k][4] ⊗ Bp[k][8] over kp (even) steps of packed panels,
- * two k steps per iteration. Eight f32x4 accumulators, two B vectors and one broadcast A value
- * fit the 16 SIMD registers of x86-64 (one is the engine's scratch) and of arm64. The tile is
- * stored row-major (4 rows of 8 floats) at `tile`.
+ * two k steps per iteration. Eight f32x4 accumulators, two B vectors, one broadcast A value and
+ * a product fit the 16 SIMD registers of x86-64 (one is the engine's scratch); 4×16, 5×8, 6×8
+ * and 8×8 measured slower here (spills). The tile is stored row-major (4 rows of 8 floats).
  */
 export function matmulMicroKernel(f: FuncBuilder, o: { ap: () => void; bp: () => void; tile: () => void; kp: number }): void {
   const pa = f.local('i32', 'pa'), pb = f.local('i32', 'pb'), end = f.local('i32', 'pend');

@@ -41,14 +41,26 @@ export function chooseMode(kernel: ReduceKernel, dag: Dag, body: DagNode): Reduc
   return 'none';
 }
 
-export function renderReduce(kernel: ReduceKernel): { f: FuncBuilder; mode: ReduceMode } {
+/**
+ * `run` computes output points [rs, re) × [cs, ce). For reductions with fewer outputs than
+ * threads, `partial` folds inner rows [rs, re) of the first reduced dim for every output into a
+ * thread's slot in `scratch` (16 bytes per output), and `finish` (on one thread) combines the
+ * `rs` slots found every `re` bytes and applies the epilogue.
+ */
+export type ReduceVariant = 'run' | 'partial' | 'finish';
+
+/** Bytes per output of a partial result slot. */
+export const PARTIAL_SLOT = 16;
+
+export function renderReduce(kernel: ReduceKernel, variant: ReduceVariant = 'run'): { f: FuncBuilder; mode: ReduceMode } {
   const r = kernel.domain.length;
   const q = kernel.inner.length;
   const rank = r + q;
   const dag = new Dag(rank);
   const body = dag.add(kernel.body);
   const epilogue = dag.add(kernel.epilogue);
-  const mode = chooseMode(kernel, dag, body);
+  let mode = variant === 'finish' ? 'none' : chooseMode(kernel, dag, body);
+  if (variant === 'partial' && mode === 'outer') mode = q && kernel.inner[q - 1]! >= 4 ? 'inner' : 'none';
   const vecDim = mode === 'inner' ? rank - 1 : mode === 'outer' ? r - 1 : -1;
   const innerLevel = (t: number) => 2 + t;
   const bodyLevel = q ? innerLevel(q - 1) : 1;
@@ -56,17 +68,27 @@ export function renderReduce(kernel: ReduceKernel): { f: FuncBuilder; mode: Redu
   const levelOfDim = Array.from({ length: rank }, (_, d) => (d < r - 1 ? 0 : d === r - 1 ? 1 : innerLevel(d - r)));
   dag.analyze([{ node: body, level: bodyLevel }, { node: epilogue, level: accLevel }], levelOfDim, accLevel, vecDim, mode === 'outer');
 
-  const frame = kernelFrame(kernel);
+  const frame = kernelFrame(kernel, variant);
   const f = frame.f;
   const out = frame.outputs[0]!;
+  const rowShape = r ? kernel.domain.slice(0, -1) : [];
+  const rows = rowShape.reduce((a, b) => a * b, 1);
   const cols = r ? kernel.domain[r - 1]! : 1;
   const j = f.local('i32', 'j');
   const base = f.local('i32', 'obase');
   const ks = kernel.inner.map((_, t) => f.local('i32', `k${t}`));
-  const acc = new Accumulator(f, kernel.op, kernel.body.dtype, kernel.inner.some((n) => n === 0));
   const emptyInner = kernel.inner.some((n) => n === 0);
+  const acc = new Accumulator(f, kernel.op, kernel.body.dtype, emptyInner);
+  const innerRest = kernel.inner.slice(1).reduce((a, b) => a * b, 1);
+  // The whole output for partial/finish; the launch's slice for run.
+  const range = variant === 'run' ? undefined : { rs: () => f.i32Const(0), re: () => f.i32Const(rows) };
+  const slot = (t: (() => void) | null) => () => {
+    f.get(frame.scratch);
+    if (t) { t(); f.get(frame.re).op('i32.mul').op('i32.add'); }
+    f.get(base).get(j).op('i32.add').i32Const(PARTIAL_SLOT).op('i32.mul').op('i32.add');
+  };
 
-  forRows(frame, r ? kernel.domain.slice(0, -1) : [], (coords, row) => {
+  forRows(frame, rowShape, (coords, row) => {
     const dims: (Local | null)[] = [...coords, ...(r ? [j] : []), ...ks];
     const e = new ExprEmitter(f, dag, frame.inputs, dims, vecDim);
     f.get(row).i32Const(cols).op('i32.mul').set(base);
@@ -94,32 +116,46 @@ export function renderReduce(kernel: ReduceKernel): { f: FuncBuilder; mode: Redu
         else nest(t + 1, vectorPoint, innerVector);
         e.popScope();
       };
-      f.i32Const(0).set(k);
+      // A partial folds its own rows of the first reduced dim.
+      const split = variant === 'partial' && t === 0;
+      if (split) f.get(frame.rs).set(k); else f.i32Const(0).set(k);
+      const end = () => (split ? f.get(frame.re) : f.i32Const(extent));
       if (t === q - 1 && innerVector) {
-        forLoop(f, k, () => f.get(k), () => f.get(k).i32Const(4).op('i32.add').i32Const(extent).op('i32.le_s'), 4, loopBody(true));
+        forLoop(f, k, () => f.get(k), () => { f.get(k).i32Const(4).op('i32.add'); end(); f.op('i32.le_s'); }, 4, loopBody(true));
       }
-      forLoop(f, k, () => f.get(k), () => f.get(k).i32Const(extent).op('i32.lt_s'), 1, loopBody(false));
+      forLoop(f, k, () => f.get(k), () => { f.get(k); end(); f.op('i32.lt_s'); }, 1, loopBody(false));
     };
 
     const point = (vector: boolean) => () => {
       e.pushScope();
       e.materialize(1, vector || mode === 'inner');
-      if (vector) acc.startVector(); else acc.startScalar();
-      if (mode === 'inner' && !emptyInner) acc.startVector();
-      if (!emptyInner) nest(0, vector, mode === 'inner');
-      if (mode === 'inner' && !emptyInner) acc.foldVectorIntoScalar();
-      if (vector) e.acc = { scalar: null, vector: acc.vectorResult() };
-      else e.acc = { scalar: acc.scalarResult(), vector: null };
-      storeRoot(e, out, epilogue, at, vector);
+      if (variant === 'finish') {
+        acc.loadPartial(slot(null));
+        const t = f.local('i32', 'part');
+        forLoop(f, t, () => f.i32Const(1), () => f.get(t).get(frame.rs).op('i32.lt_s'), 1, () => acc.combinePartial(slot(() => f.get(t))));
+      } else {
+        if (vector) acc.startVector();
+        else acc.startScalar(variant === 'partial' ? () => f.get(frame.rs).i32Const(innerRest).op('i32.mul') : null);
+        if (mode === 'inner' && !emptyInner) acc.startVector();
+        if (!emptyInner) nest(0, vector, mode === 'inner');
+        if (mode === 'inner' && !emptyInner) acc.foldVectorIntoScalar();
+      }
+      if (variant === 'partial') acc.storePartial(slot(null));
+      else {
+        if (vector) e.acc = { scalar: null, vector: acc.vectorResult() };
+        else e.acc = { scalar: acc.scalarResult(), vector: null };
+        storeRoot(e, out, epilogue, at, vector);
+      }
       e.popScope();
     };
 
-    f.get(frame.cs).set(j);
+    if (range) f.i32Const(0).set(j); else f.get(frame.cs).set(j);
+    const colEnd = () => (range ? f.i32Const(cols) : f.get(frame.ce));
     if (mode === 'outer') {
       f.comment('four outputs at a time');
-      forLoop(f, j, () => f.get(j), () => f.get(j).i32Const(4).op('i32.add').get(frame.ce).op('i32.le_s'), 4, point(true));
+      forLoop(f, j, () => f.get(j), () => { f.get(j).i32Const(4).op('i32.add'); colEnd(); f.op('i32.le_s'); }, 4, point(true));
     }
-    forLoop(f, j, () => f.get(j), () => f.get(j).get(frame.ce).op('i32.lt_s'), 1, point(false));
-  });
+    forLoop(f, j, () => f.get(j), () => { f.get(j); colEnd(); f.op('i32.lt_s'); }, 1, point(false));
+  }, range);
   return { f, mode };
 }

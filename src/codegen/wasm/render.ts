@@ -4,7 +4,11 @@ import { wrapModule } from './frame.js';
 import { renderMap } from './map.js';
 import { matchMatmul, renderMatmul } from './matmul.js';
 import { normalizeKernel } from './normalize.js';
-import { renderReduce } from './reduce.js';
+import { PARTIAL_SLOT, renderReduce } from './reduce.js';
+
+/** Reductions to at most this many outputs, over at least this many elements each, can split their reduced dim across threads. */
+const MAX_SPLIT_OUTPUTS = 256;
+const MIN_SPLIT_INNER = 4096;
 
 /**
  * The `wasm` renderer: a kernel becomes a WebAssembly module (bytes written directly, with a
@@ -26,6 +30,11 @@ export interface WasmKernel {
   readonly scratchBytes: number;
   /** Nothing to compute (an empty output). */
   readonly empty: boolean;
+  /**
+   * A reduction with few outputs also exports `partial` and `finish`: threads fold slices of
+   * the first reduced dim (of this extent) into `slotBytes` per output, then one thread combines.
+   */
+  readonly split: { readonly extent: number; readonly slotBytes: number } | null;
 }
 
 export interface WasmRenderOptions {
@@ -38,6 +47,8 @@ export function renderWasm(kernel: Kernel, options: WasmRenderOptions): WasmKern
   const outSize = kernel.outputs[0]?.size ?? 0;
   const shape = k.domain.length ? k.domain : [1];
   let f: FuncBuilder;
+  const extra: FuncBuilder[] = [];
+  let split: WasmKernel['split'] = null;
   let how: string;
   let rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
   let cols = shape[shape.length - 1]!;
@@ -63,11 +74,15 @@ export function renderWasm(kernel: Kernel, options: WasmRenderOptions): WasmKern
     } else {
       const r = renderReduce(k);
       f = r.f;
+      if (outSize <= MAX_SPLIT_OUTPUTS && inner >= MIN_SPLIT_INNER && k.inner[0]! >= 2) {
+        extra.push(renderReduce(k, 'partial').f, renderReduce(k, 'finish').f);
+        split = { extent: k.inner[0]!, slotBytes: outSize * PARTIAL_SLOT };
+      }
       how = `reduce ${k.op}, ${r.mode === 'none' ? 'scalar' : r.mode === 'inner' ? '4 lanes along the reduced dim' : '4 outputs at a time'}`;
       if (r.mode !== 'outer') colAlign = 1;
     }
   }
   const header = `${kernel.name}: ${kernel.kind} over [${kernel.domain.join(', ')}]${kernel.kind === 'reduce' ? ` ${kernel.op} over [${kernel.inner.join(', ')}]` : ''}; ${how}; rows ${rows} × cols ${cols}`;
-  const { bytes, listing } = wrapModule(f, options.shared, header);
-  return { name: kernel.name, bytes, listing, rows, cols, colAlign, work, scratchBytes, empty: outSize === 0 };
+  const { bytes, listing } = wrapModule([f, ...extra], options.shared, header);
+  return { name: kernel.name, bytes, listing, rows, cols, colAlign, work, scratchBytes, empty: outSize === 0, split };
 }

@@ -1,5 +1,6 @@
 import { PAGE, WasmHeap } from './heap.js';
 import { ThreadPool } from './threads.js';
+import type { Delivery } from './worker-source.js';
 import { WasmBackend } from './wasm-backend.js';
 
 type Env = Record<string, string | undefined>;
@@ -19,6 +20,10 @@ async function hardwareThreads(): Promise<number> {
 export interface CreateWasmOptions {
   /** Threads including the calling one; default KILN_THREADS, else the hardware's. */
   readonly threads?: number;
+  /** How workers get kernels: 'memory' makes Node workers compile them from shared memory, as browser ones do (tests). */
+  readonly delivery?: Delivery;
+  /** Launches with less work than this (element operations) run on one thread. */
+  readonly threshold?: number;
 }
 
 /**
@@ -35,6 +40,6 @@ export async function createWasmBackend(options: CreateWasmOptions = {}): Promis
   const maxMb = Number.parseInt(e.KILN_WASM_MAX_MB ?? '', 10);
   const maxPages = Math.min(65536, Math.max(64, Math.floor(((Number.isFinite(maxMb) ? maxMb : 4096) * 1024 * 1024) / PAGE)));
   const heap = new WasmHeap(shared, maxPages);
-  const pool = threads > 1 ? await ThreadPool.create(heap, threads - 1) : null;
-  return new WasmBackend(heap, pool);
+  const pool = threads > 1 ? await ThreadPool.create(heap, threads - 1, options.delivery) : null;
+  return new WasmBackend(heap, pool, { threshold: options.threshold });
 }

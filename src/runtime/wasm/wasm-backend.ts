@@ -24,6 +24,8 @@ interface WasmCompiled extends CompiledKernel {
   readonly id: number;
   readonly plan: WasmKernel;
   readonly run: RunFn;
+  readonly partial: RunFn | null;
+  readonly finish: RunFn | null;
 }
 
 export interface WasmBackendOptions {
@@ -52,6 +54,8 @@ export class WasmBackend implements Backend {
 
   /** Whether launches may use the worker threads (tests compare both). */
   useThreads = true;
+  /** Launches so far: all, those split across threads, and those split along a reduced dim. */
+  readonly launches = { total: 0, threaded: 0, splitReductions: 0 };
 
   memoryStats(): HeapStats {
     return this.heap.stats();
@@ -77,13 +81,15 @@ export class WasmBackend implements Backend {
     return buffer;
   }
 
+  /** A live view, as the cpu backend's (callers copy it): valid until the memory next grows. */
   readSync(buffer: DeviceBuffer): TypedArray {
     const b = buffer as WasmBuffer;
-    return this.heap.view(b.dtype, b.ptr, b.size).slice();
+    return this.heap.view(b.dtype, b.ptr, b.size);
   }
 
+  /** A copy: the buffer may be reused before the promise's reader runs. */
   read(buffer: DeviceBuffer): Promise<TypedArray> {
-    return Promise.resolve(this.readSync(buffer));
+    return Promise.resolve(this.readSync(buffer).slice());
   }
 
   compile(kernel: Kernel): CompiledKernel {
@@ -94,8 +100,11 @@ export class WasmBackend implements Backend {
     const module = new WebAssembly.Module(plan.bytes);
     const instance = new WebAssembly.Instance(module, { env: { memory: this.heap.memory }, host: this.host });
     const id = this.kernelCount++;
-    this.pool?.register(id, module);
-    const compiled: WasmCompiled = { name: kernel.name, language: 'wasm', source: plan.listing, id, plan, run: instance.exports.run as RunFn };
+    this.pool?.register(id, module, plan.bytes);
+    const exports = instance.exports as Record<string, RunFn | undefined>;
+    const compiled: WasmCompiled = {
+      name: kernel.name, language: 'wasm', source: plan.listing, id, plan, run: exports.run!, partial: exports.partial ?? null, finish: exports.finish ?? null,
+    };
     this.cache.set(key, compiled);
     return compiled;
   }
@@ -105,18 +114,39 @@ export class WasmBackend implements Backend {
     const plan = k.plan;
     if (plan.empty) return;
     const args = [...launch.inputs, ...launch.outputs].map((b) => (b as WasmBuffer).ptr);
-    const slices = this.slices(plan);
+    const threads = this.pool && this.useThreads && plan.work >= this.threshold ? this.pool.threads : 1;
+    this.launches.total++;
+    if (plan.split && threads > 1 && plan.rows * plan.cols < threads) {
+      this.launches.threaded++;
+      this.launches.splitReductions++;
+      this.runSplit(k, args, threads);
+      return;
+    }
+    const slices = this.slices(plan, threads);
+    if (slices.length > 1) this.launches.threaded++;
     if (slices.length === 1) {
       const s = slices[0]!;
       k.run(...args, s.rs, s.re, s.cs, s.ce, s.scratch);
       return;
     }
-    this.pool!.launch(k.id, args, slices, (s) => k.run(...args, s.rs, s.re, s.cs, s.ce, s.scratch));
+    this.pool!.launch(k.id, 'run', args, slices, (s) => k.run(...args, s.rs, s.re, s.cs, s.ce, s.scratch));
+  }
+
+  /** A reduction with few outputs: each thread folds a slice of the reduced dim, then one combines. */
+  private runSplit(k: WasmCompiled, args: readonly number[], threads: number): void {
+    const { extent, slotBytes } = k.plan.split!;
+    const parts = Math.min(threads, extent);
+    const scratch = this.scratchFor(slotBytes);
+    const slices: Slice[] = Array.from({ length: threads }, (_, t) => ({
+      rs: Math.floor((extent * t) / parts), re: t < parts ? Math.floor((extent * (t + 1)) / parts) : 0, cs: 0, ce: t < parts ? 1 : 0,
+      scratch: scratch.ptr + t * scratch.perThread,
+    }));
+    this.pool!.launch(k.id, 'partial', args, slices, (s) => k.partial!(...args, s.rs, s.re, s.cs, s.ce, s.scratch));
+    k.finish!(...args, parts, scratch.perThread, 0, 0, scratch.ptr);
   }
 
   /** One slice per thread: rows when there are enough of them, else columns in aligned blocks. */
-  private slices(plan: WasmKernel): Slice[] {
-    const threads = this.pool && this.useThreads && plan.work >= this.threshold ? this.pool.threads : 1;
+  private slices(plan: WasmKernel, threads: number): Slice[] {
     const scratch = this.scratchFor(plan.scratchBytes);
     const at = (t: number) => scratch.ptr + t * scratch.perThread;
     const { rows, cols, colAlign } = plan;

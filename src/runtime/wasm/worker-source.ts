@@ -8,6 +8,10 @@ import { HOST_SOURCE } from './host.js';
  */
 export const CTL = {
   EPOCH: 0, REMAINING: 1, KERNEL: 2, NARGS: 3, ERROR: 4, COMMAND: 5,
+  /** Which export runs: 0 `run`, 1 `partial`. */
+  FUNCTION: 6,
+  /** Where kernel modules' bytes are listed (byte address of [ptr, length] pairs by kernel id), for workers that read them from memory. */
+  TABLE: 7,
   ARGS: 16, MAX_ARGS: 240,
   SLICES: 256, SLICE_WORDS: 8,
 } as const;
@@ -18,8 +22,9 @@ export const SPIN = 1 << 14;
 
 /**
  * A worker's loop, as script text shared by Node's worker_threads (`eval: true`) and browser
- * Web Workers (a Blob URL). `receive()` returns the next pending module message synchronously
- * (Node: receiveMessageOnPort) so that a worker blocked between launches still gets new kernels.
+ * Web Workers (a Blob URL). `receive(id)` returns a kernel module synchronously (the next posted
+ * one, by receiveMessageOnPort, or kernel `id` from the memory table) so that a worker blocked
+ * between launches still gets new kernels.
  */
 export function workerLoopSource(): string {
   return `
@@ -29,9 +34,9 @@ function workerLoop(memory, index, receive, report) {
   const kernels = [];
   const take = (id) => {
     while (!kernels[id]) {
-      const m = receive();
+      const m = receive(id);
       if (!m) throw new Error('kiln wasm worker: kernel ' + id + ' was never sent');
-      kernels[m.id] = new WebAssembly.Instance(m.module, { env: { memory }, host }).exports.run;
+      kernels[m.id] = new WebAssembly.Instance(m.module, { env: { memory }, host }).exports;
     }
     return kernels[id];
   };
@@ -48,7 +53,8 @@ function workerLoop(memory, index, receive, report) {
     const rs = ctl[s], re = ctl[s + 1], cs = ctl[s + 2], ce = ctl[s + 3];
     if (re > rs && ce > cs) {
       try {
-        const run = take(ctl[${CTL.KERNEL}]);
+        const exports = take(ctl[${CTL.KERNEL}]);
+        const run = ctl[${CTL.FUNCTION}] === 1 ? exports.partial : exports.run;
         const args = [];
         for (let i = 0; i < ctl[${CTL.NARGS}]; i++) args.push(ctl[${CTL.ARGS} + i]);
         args.push(rs, re, cs, ce, ctl[s + 4]);
@@ -64,12 +70,44 @@ function workerLoop(memory, index, receive, report) {
 `;
 }
 
-/** The Node worker: workerData carries the memory, its index and the port modules arrive on. */
-export function nodeWorkerSource(): string {
-  return `${workerLoopSource()}
-const { workerData } = require('node:worker_threads');
-const { receiveMessageOnPort } = require('node:worker_threads');
+/**
+ * Reads kernel modules from the memory table (CTL.TABLE), compiling each from its bytes: how a
+ * worker that cannot receive messages while it blocks (a browser Web Worker) gets new kernels.
+ */
+function memoryReceiveSource(): string {
+  return `
+function memoryReceiver(memory) {
+  return (id) => {
+    const ctl = new Int32Array(memory.buffer, 0, 1024);
+    const words = new Int32Array(memory.buffer);
+    const at = (ctl[${CTL.TABLE}] >>> 2) + id * 2;
+    const bytes = new Uint8Array(memory.buffer, words[at] >>> 0, words[at + 1]).slice();
+    return { id, module: new WebAssembly.Module(bytes) };
+  };
+}
+`;
+}
+
+/** How a worker gets compiled kernels: posted modules (Node) or bytes listed in the shared memory. */
+export type Delivery = 'port' | 'memory';
+
+/** The Node worker: workerData carries the memory, its index and the port it reports (and, by 'port' delivery, gets modules) on. */
+export function nodeWorkerSource(delivery: Delivery): string {
+  const receive = delivery === 'port' ? '() => { const m = receiveMessageOnPort(port); return m && m.message; }' : 'memoryReceiver(memory)';
+  return `${workerLoopSource()}${memoryReceiveSource()}
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { memory, index, port } = workerData;
-workerLoop(memory, index, () => { const m = receiveMessageOnPort(port); return m && m.message; }, (msg) => port.postMessage(msg));
+workerLoop(memory, index, ${receive}, (msg) => port.postMessage(msg));
+`;
+}
+
+/** The browser Web Worker: its first message carries the memory and its index. */
+export function browserWorkerSource(): string {
+  return `${workerLoopSource()}${memoryReceiveSource()}
+self.onmessage = (e) => {
+  self.onmessage = null;
+  const { memory, index } = e.data;
+  workerLoop(memory, index, memoryReceiver(memory), (msg) => self.postMessage(msg));
+};
 `;
 }

@@ -24,7 +24,7 @@ export function compileError(kernel: string, source: string, fallback: string, m
 
 export function describeLoss(info: GPUDeviceLostInfo): string {
   const why = info.reason === 'destroyed' ? 'it was destroyed' : info.message || 'unknown reason';
-  return `the WebGPU device was lost (${why}); its tensors are gone. Call kiln.setBackend('webgpu') after restarting the process, or use another backend`;
+  return `the WebGPU device was lost (${why}); its tensors are gone. Restart the process to use WebGPU again, or switch with kiln.setBackend('cpu')`;
 }
 
 /**

@@ -150,15 +150,27 @@ export class Analysis {
     const t = this.t;
     const range: Range = { pos: Math.min(...region.map((n) => n.pos)), end: Math.max(...region.map((n) => n.end)) };
     const written = new Map<ts.Identifier, number>();
-    const note = (n: ts.Node) => {
-      for (const id of writesOf(t, n)) {
-        const d = this.scopes.resolve(id);
-        if (d && !within(d, scope) && !written.has(d)) written.set(d, id.pos);
+    // Properties (`this.step`) cannot be followed through aliases: they are always state.
+    const properties = new Map<string, number>();
+    const note = (n: ts.Node, sameThis: boolean) => {
+      for (const target of writesOf(t, n)) {
+        if (t.isPropertyAccessExpression(target)) {
+          if (!sameThis) continue;
+          const name = `this.${target.name.text}`;
+          if (!properties.has(name)) properties.set(name, target.pos);
+          continue;
+        }
+        const d = this.scopes.resolve(target);
+        if (d && !within(d, scope) && !written.has(d)) written.set(d, target.pos);
       }
     };
-    const visitAll = (n: ts.Node): void => { note(n); t.forEachChild(n, visitAll); };
-    region.forEach(visitAll);
-    const out: { name: string; at: number }[] = [];
+    const visitAll = (n: ts.Node, sameThis: boolean): void => {
+      note(n, sameThis);
+      const inner = sameThis && !(isFunctionBoundary(t, n) && !t.isArrowFunction(n)) && !t.isClassLike(n);
+      t.forEachChild(n, (c) => visitAll(c, inner));
+    };
+    region.forEach((n) => visitAll(n, true));
+    const out: { name: string; at: number }[] = [...properties].map(([name, at]) => ({ name, at }));
     for (const d of written.keys()) {
       const refs = this.referencesOf(d, root);
       const inside = refs.filter((r) => within(r, range));

@@ -20,6 +20,9 @@ const TYPESCRIPT = /\.(?:m?ts|tsx)$/;
 
 const code = (e: unknown): unknown => (e as { code?: unknown } | null)?.code;
 
+// kiln's own modules (src/ or dist/, two folders up) are never converted.
+const kilnRoot = new URL('../..', import.meta.url).href;
+
 /** Without tsx, `./model.js` may name `./model.ts` (TypeScript's NodeNext convention). */
 export async function resolve(specifier: string, context: ResolveContext, nextResolve: (s: string, c: ResolveContext) => Promise<ResolveResult>): Promise<ResolveResult> {
   try {
@@ -36,7 +39,7 @@ export async function resolve(specifier: string, context: ResolveContext, nextRe
 }
 
 export async function load(url: string, context: LoadContext, nextLoad: (u: string, c: LoadContext) => Promise<LoadResult>): Promise<LoadResult> {
-  if (!url.startsWith('file:') || url.includes('/node_modules/') || !SCRIPT.test(new URL(url).pathname)) return nextLoad(url, context);
+  if (!url.startsWith('file:') || url.includes('/node_modules/') || url.startsWith(kilnRoot) || !SCRIPT.test(new URL(url).pathname)) return nextLoad(url, context);
   const path = fileURLToPath(url);
   let previous: LoadResult | null = null;
   try {

@@ -117,9 +117,20 @@ export function bindingNames(t: TS, name: ts.BindingName): ts.Identifier[] {
   return out;
 }
 
-/** The identifiers an assignment target (possibly a destructuring pattern) writes. */
-export function assignmentTargets(t: TS, e: ts.Expression): ts.Identifier[] {
+/**
+ * A written property of `this` (`this.step = ...` in a compiled method). Deeper chains and other
+ * objects are not state: reading them before the statement could throw where the code would not.
+ */
+export type PropertyTarget = ts.PropertyAccessExpression;
+
+export function isThisProperty(t: TS, e: ts.Expression): e is PropertyTarget {
+  return t.isPropertyAccessExpression(e) && !e.questionDotToken && t.isIdentifier(e.name) && e.expression.kind === t.SyntaxKind.ThisKeyword;
+}
+
+/** The variables and properties an assignment target (possibly a destructuring pattern) writes. */
+export function assignmentTargets(t: TS, e: ts.Expression): (ts.Identifier | PropertyTarget)[] {
   if (t.isIdentifier(e)) return [e];
+  if (t.isPropertyAccessExpression(e)) return isThisProperty(t, e) ? [e] : [];
   if (t.isParenthesizedExpression(e) || t.isNonNullExpression(e)) return assignmentTargets(t, e.expression);
   if (t.isBinaryExpression(e) && e.operatorToken.kind === t.SyntaxKind.EqualsToken) return assignmentTargets(t, e.left);
   if (t.isSpreadElement(e) || t.isSpreadAssignment(e)) return assignmentTargets(t, e.expression);
@@ -135,8 +146,8 @@ export function assignmentTargets(t: TS, e: ts.Expression): ts.Identifier[] {
   return [];
 }
 
-/** The identifiers written by one node (not its descendants): assignments, ++/--, for-of/in targets. */
-export function writesOf(t: TS, n: ts.Node): ts.Identifier[] {
+/** What one node (not its descendants) writes: assignments, ++/--, for-of/in targets. */
+export function writesOf(t: TS, n: ts.Node): (ts.Identifier | PropertyTarget)[] {
   const k = t.SyntaxKind;
   if (t.isBinaryExpression(n) && n.operatorToken.kind >= k.FirstAssignment && n.operatorToken.kind <= k.LastAssignment) return assignmentTargets(t, n.left);
   if ((t.isPrefixUnaryExpression(n) || t.isPostfixUnaryExpression(n)) && (n.operator === k.PlusPlusToken || n.operator === k.MinusMinusToken)) {

@@ -32,7 +32,7 @@ function parse(code: string, fileName: string): { file: ts.SourceFile; dispose: 
 
 /** Cheap test before parsing: can this file hold anything to convert? */
 export function mayNeedAutograph(code: string): boolean {
-  return /\bcompiled?\b/.test(code) || code.includes(DIRECTIVE);
+  return /\bcompile\s*\(|\bcompile\s+as\b|@\s*(?:[\w$]+\s*\.\s*)?compiled\b|['"]use kiln['"]/.test(code);
 }
 
 function hasDirective(t: typeof ts, statements: readonly ts.Statement[]): boolean {
