@@ -3,6 +3,7 @@ import * as kiln from '../src/index.js';
 import { currentBackend } from '../src/trace/backends.js';
 import { kilnMlp, mlpData } from './mlp.js';
 const batch = Number(process.argv[2] ?? 128);
+if (process.env.PROBE_BACKEND) await kiln.setBackend(process.env.PROBE_BACKEND as 'wasm');
 const fuse = process.argv[3] !== 'off';
 const impl = kilnMlp(mlpData(batch), fuse);
 for (let i = 0; i < 3; i++) { await impl.run(); await impl.finish(); }
@@ -18,6 +19,6 @@ const wall = (performance.now() - s0) / N; const c = process.cpuUsage(cpu0); con
 const total = [...t.values()].reduce((a, b) => a + b.ms, 0) / N;
 console.log(`batch ${batch} fuse ${fuse}: wall ${wall.toFixed(1)} ms/step, cpu ${cpu.toFixed(1)} ms/step, kernels ${total.toFixed(1)} ms/step`);
 const rows = [...t.entries()].sort((a, b) => b[1].ms - a[1].ms);
-for (const [k, r] of rows.slice(0, 12)) console.log(`${k.padEnd(20)} ${(r.ms / N).toFixed(2).padStart(8)} ms ${(100 * r.ms / N / total).toFixed(1).padStart(5)}%`);
+for (const [k, r] of rows.slice(0, Number(process.env.PROBE_ROWS ?? 12))) console.log(`${k.padEnd(20)} ${(r.ms / N).toFixed(2).padStart(8)} ms ${(100 * r.ms / N / total).toFixed(1).padStart(5)}%`);
 if (process.argv[4]) for (const [k, r] of rows.slice(0, Number(process.argv[4]))) console.log(`\n=== ${k}\n${r.src}`);
 console.log(impl.stats!());

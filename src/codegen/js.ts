@@ -1,4 +1,5 @@
 import { collapseDims } from './collapse.js';
+import { matchWindowContraction, renderWindowContraction } from './js-conv.js';
 import { JsExprWriter } from './js-expr.js';
 import { matchContraction, renderContraction } from './js-matmul.js';
 import { renderReduce } from './js-reduce.js';
@@ -24,6 +25,8 @@ export function renderJs(kernel: Kernel): string {
     const c = matchContraction(k);
     if (c) return [...head, ...renderContraction(k, c)].join('\n');
   }
+  const conv = matchWindowContraction(kernel);
+  if (conv) return [...head, ...renderWindowContraction(kernel, conv)].join('\n');
   return [...head, ...renderReduce(flat)].join('\n');
 }
 

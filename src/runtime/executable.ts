@@ -1,5 +1,5 @@
 import type { Program, Step } from '../codegen/index.js';
-import type { VariableRef } from '../ir/index.js';
+import { KilnError, type VariableRef } from '../ir/index.js';
 import type { Backend, CompiledKernel, DeviceBuffer } from './backend.js';
 import { Storage, type VariableSlot } from './storage.js';
 
@@ -110,7 +110,7 @@ export class Executable {
         case 'cond': {
           backend.flush?.();
           // The predicate is read back here: once per decision (on WebGPU, a synchronous readback).
-          const taken = backend.readSync(bufs[step.pred]!)[0] !== 0 ? step.branches[0] : step.branches[1];
+          const taken = readPredicate(backend, bufs[step.pred]!) ? step.branches[0] : step.branches[1];
           const outs = taken.run(step.inputs.map((s) => stores[s]!), variable);
           step.outputs.forEach((o, k) => { stores[o] = outs[k]!; bufs[o] = outs[k]!.buffer; made.push(outs[k]!); });
           break;
@@ -162,7 +162,7 @@ function runWhile(
   for (let i = 0; step.maximumIterations === null || i < step.maximumIterations; i++) {
     const [go] = step.condition.run([...vars, ...captured], variable);
     backend.flush?.();
-    const proceed = backend.readSync(go!.buffer)[0] !== 0;
+    const proceed = readPredicate(backend, go!.buffer);
     go!.release();
     if (!proceed) break;
     const next = step.body.run([...vars, ...captured], variable);
@@ -170,4 +170,12 @@ function runWhile(
     vars = next;
   }
   return vars;
+}
+
+/** A control-flow decision: the predicate read back to the host. */
+function readPredicate(backend: Backend, buffer: DeviceBuffer): boolean {
+  if (backend.name === 'webgpu') {
+    throw new KilnError('cond and whileLoop inside compiled functions need a synchronous predicate read, which the webgpu backend does not have yet; run this function on the cpu or wasm backend', { op: 'cond' });
+  }
+  return backend.readSync(buffer)[0] !== 0;
 }

@@ -13,16 +13,27 @@ interface Subgraph {
 }
 
 /** Traces `fn` on symbolic parameters of `types` into a new subgraph of `parent`. */
-function traceSubgraph(parent: TraceState, name: string, types: readonly TensorType[], fn: (...args: Tensor[]) => unknown, toTensor: (x: unknown) => Tensor): Subgraph {
-  const first = traceSubgraphOnce(parent, name, types, fn, toTensor, new Set());
+function traceSubgraph(
+  parent: TraceState, name: string, types: readonly TensorType[], fn: (...args: Tensor[]) => unknown, toTensor: (x: unknown) => Tensor,
+  readInside: ReadonlySet<Tensor> = new Set(),
+): Subgraph {
+  const first = traceSubgraphOnce(parent, name, types, fn, toTensor, readInside);
   // Variables the subgraph assigns must be read inside it (each iteration sees the last write):
   // trace again with those reads inside. Others are read before and passed in.
-  const assigned = new Set<Tensor>();
-  for (const n of first.state.graph.nodes) {
+  const assigned = new Set([...readInside, ...assignedVariables(first.state.graph)]);
+  const captured = [...assigned].some((v) => first.state.variableParams.has(v));
+  return captured ? traceSubgraphOnce(parent, name, types, fn, toTensor, assigned) : first;
+}
+
+/** Variables a graph (or any subgraph inside it) assigns. */
+export function assignedVariables(graph: Graph): Set<Tensor> {
+  const out = new Set<Tensor>();
+  for (const n of graph.nodes) {
     const v = n.attrs.variable;
-    if (n.op === 'assignVariable' && v instanceof Tensor && first.state.variableParams.has(v)) assigned.add(v);
+    if (n.op === 'assignVariable' && v instanceof Tensor) out.add(v);
+    for (const a of Object.values(n.attrs)) if (a instanceof Graph) for (const w of assignedVariables(a)) out.add(w);
   }
-  return assigned.size ? traceSubgraphOnce(parent, name, types, fn, toTensor, assigned) : first;
+  return out;
 }
 
 function traceSubgraphOnce(
@@ -131,11 +142,12 @@ export function traceWhile(cond: (...vars: Tensor[]) => unknown, body: (...vars:
   const at = location ? { location } : {};
   const types = loopVars.map((v) => ({ shape: v.shape, dtype: v.dtype }));
   const values = loopVars.map((v) => valueOf(parent, v, 'whileLoop'));
-  const c = traceSubgraph(parent, 'loop_condition', types, cond, toTensor);
   const b = traceSubgraph(parent, 'loop_body', types, (...vars) => {
     const next = body(...vars);
     return Array.isArray(next) ? next : [next];
   }, toTensor);
+  // The condition must see the body's writes: variables the body assigns are read inside it too.
+  const c = traceSubgraph(parent, 'loop_condition', types, cond, toTensor, assignedVariables(b.state.graph));
   if (c.state.graph.outputs.length !== 1) throw new KilnError(`the condition must return one bool scalar tensor`, { op: 'whileLoop', ...at });
   const next = b.state.graph.outputs;
   if (next.length !== loopVars.length) throw new KilnError(`the body returns ${next.length} value(s) for ${loopVars.length} loop variable(s)`, { op: 'whileLoop', ...at });

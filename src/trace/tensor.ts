@@ -89,7 +89,16 @@ export class Tensor {
   toString(): string {
     if (this.value) return `Tensor(symbolic %${this.value.id}, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
     if (this.disposed) return `Tensor(disposed, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
+    const storage = this.storage('toString');
+    // Backends without synchronous reads (webgpu) print the type; `await t.text()` prints values.
+    if (storage.backend.name === 'webgpu') return `Tensor(on webgpu, shape=[${this.shape.join(', ')}], dtype=${this.dtype}; await tensor.text() for its values)`;
     return formatTensor(this.dataSync(), this.shape, this.dtype);
+  }
+
+  /** The printed form with values, on every backend (reads back asynchronously). */
+  async text(): Promise<string> {
+    if (this.value || this.disposed) return this.toString();
+    return formatTensor(await this.data(), this.shape, this.dtype);
   }
 
   print(): void {

@@ -67,6 +67,18 @@ describe('26. loops over tensors become whileLoop; loops over JS values unroll',
     expect(traced(sumRows, kiln.tensor(ten))).toContain('while');
   });
 
+  it('a for loop over a JS range unrolls (one trace per n, no graph loop)', () => {
+    const f = kiln.compile((x: kiln.Tensor, n: number) => {
+      let y = x;
+      for (let i = 0; i < n; i++) y = y.mul(2);
+      return y;
+    });
+    expect(values(f(kiln.scalar(1), 3))).toEqual([8]);
+    const traced = (n: number) => f.concrete(kiln.scalar(1), n).graph.toString({ stage: 'traced', locations: false });
+    expect(traced(10).split('\n').length).toBeGreaterThan(traced(3).split('\n').length);
+    expect(traced(3)).not.toContain('while');
+  });
+
   it('for..of over a tensor iterates dimension 0: [[1,2],[3,4]] gives 2 iterations', () => {
     const log: string[] = [];
     const f = kiln.compile((x: kiln.Tensor) => {
@@ -247,6 +259,30 @@ describe('27. validity rules of tensor loops', () => {
   });
 });
 
+describe('28. accumulating inside a tensor loop', () => {
+  it('f([1,2,3]) writes x[i]+1 at each index of a tensor (kiln has no TensorArray: a where over a one-hot row)', () => {
+    const f = kiln.compile((x: kiln.Tensor) => {
+      const n = x.shape[0]!;
+      let out = kiln.zerosLike(x);
+      for (let i = int(0); i.less(n); i = i.add(1)) {
+        out = kiln.where(kiln.oneHot(i, n).cast('bool'), x.gather(i).add(1), out);
+      }
+      return out;
+    });
+    expect(values(f(kiln.tensor([1, 2, 3])))).toEqual([2, 3, 4]);
+    expect(ir(f, kiln.tensor([1, 2, 3]))).toContain('while');
+  });
+
+  it('a JS array push inside a tensor loop does not work: the body is traced once, its tensors stay inside the loop', () => {
+    const f = kiln.compile((x: kiln.Tensor) => {
+      const out: kiln.Tensor[] = [];
+      for (const v of x) out.push(v.add(1));
+      return kiln.stack(out);
+    });
+    expect(() => f(kiln.tensor([1, 2, 3]))).toThrow(kiln.KilnError);
+  });
+});
+
 describe('Collatz and Newton with plain while loops', () => {
   const collatz = kiln.compile((start: kiln.Tensor) => {
     let n = start;
@@ -293,128 +329,5 @@ describe('Collatz and Newton with plain while loops', () => {
       expect(got).toBeCloseTo(Math.sqrt(a), 2);
     }
     expect(newton.traceCount).toBe(1);
-  });
-});
-
-describe('more converted control flow', () => {
-  it('nested loops with break/continue/return', () => {
-    const f = kiln.compile((m: kiln.Tensor) => {
-      let total = int(0);
-      for (const row of m) {
-        for (const x of row) {
-          if (x.less(0)) break;
-          if (x.mod(2).equal(0)) continue;
-          total = total.add(x);
-        }
-        if (total.greater(100)) return total.neg();
-      }
-      return total;
-    });
-    expect(values(f(kiln.tensor([[1, 2, 3, -1, 5], [7, 8, 9, 10, 11]], undefined, 'int32')))).toEqual([1 + 3 + 7 + 9 + 11]);
-    expect(values(f(kiln.tensor([[99, 2, 3, -1, 5], [7, 8, 9, 10, 11]], undefined, 'int32')))).toEqual([-(99 + 3)]);
-    expect(f.traceCount).toBe(1);
-  });
-
-  it('for with continue runs the update', () => {
-    const f = kiln.compile((n: kiln.Tensor) => {
-      let s = int(0);
-      for (let i = int(0); i.less(n); i = i.add(1)) {
-        if (i.mod(3).equal(0)) continue;
-        s = s.add(i);
-      }
-      return s;
-    });
-    expect(values(f(int(10)))).toEqual([1 + 2 + 4 + 5 + 7 + 8]);
-  });
-
-  it('array state', () => {
-    const f = kiln.compile((n: kiln.Tensor) => {
-      let state = [kiln.scalar(0), kiln.scalar(1)];
-      let i = int(0);
-      while (i.less(n)) {
-        state = [state[1]!, state[0]!.add(state[1]!)];
-        i = i.add(1);
-      }
-      return state[0]!;
-    });
-    expect(values(f(int(10)))).toEqual([55]);
-  });
-
-  it('closures modifying outer vars in a branch', () => {
-    const f = kiln.compile((x: kiln.Tensor) => {
-      let total = kiln.scalar(0);
-      if (x.sum().greater(0)) {
-        [1, 2, 3].forEach((k) => { total = total.add(x.mul(k).sum()); });
-      }
-      return total;
-    });
-    expect(values(f(kiln.tensor([1, 1])))).toEqual([12]);
-    expect(values(f(kiln.tensor([-1, -1])))).toEqual([0]);
-  });
-
-  it('return inside while with guard after', () => {
-    const f = kiln.compile((x: kiln.Tensor) => {
-      let i = int(0);
-      while (i.less(10)) {
-        if (x.gather(i).greater(5)) {
-          return i;
-        }
-        i = i.add(1);
-      }
-      const r = i.mul(100);
-      return r;
-    });
-    expect(values(f(kiln.tensor([0, 1, 9, 0, 0, 0, 0, 0, 0, 0])))).toEqual([2]);
-    expect(values(f(kiln.zeros([10])))).toEqual([1000]);
-    expect(f.traceCount).toBe(1);
-  });
-
-  it('eager mode of all of these', () => {
-    const f = kiln.compile((m: kiln.Tensor) => {
-      let total = int(0);
-      for (const row of m) {
-        for (const x of row) {
-          if (x.less(0)) break;
-          total = total.add(x);
-        }
-      }
-      let i = int(0);
-      while (i.less(3)) i = i.add(1);
-      return total.add(i);
-    });
-    kiln.runFunctionsEagerly(true);
-    try {
-      expect(values(f(kiln.tensor([[1, 2, -3], [4, 5, 6]], undefined, 'int32')))).toEqual([3 + 15 + 3]);
-    } finally { kiln.runFunctionsEagerly(false); }
-    expect(values(f(kiln.tensor([[1, 2, -3], [4, 5, 6]], undefined, 'int32')))).toEqual([3 + 15 + 3]);
-  });
-
-  it('gradients through a converted cond', () => {
-    const g = kiln.compile((x: kiln.Tensor) => {
-      const tape = new kiln.GradientTape();
-      tape.watch(x);
-      const y = tape.record(() => {
-        let out = x;
-        if (x.greater(0)) out = x.mul(x);
-        else out = x.mul(-3);
-        return out;
-      });
-      return tape.gradient(y, [x])[0]!;
-    });
-    expect(values(g(kiln.scalar(2)))).toEqual([4]);
-    expect(values(g(kiln.scalar(-2)))).toEqual([-3]);
-  });
-
-  it('this.x state in a compiled method', () => {
-    class Counter {
-      hits = kiln.scalar(0);
-      @kiln.compiled
-      step(x: kiln.Tensor) {
-        if (x.greater(0)) this.hits = this.hits.add(1);
-        return this.hits;
-      }
-    }
-    const c = new Counter();
-    expect(values(c.step(kiln.scalar(3)))).toEqual([1]);
   });
 });

@@ -49,6 +49,20 @@ const collatz = kiln.compile((start: kiln.Tensor) => {
   return steps;
 });
 
+function clip(x: kiln.Tensor): kiln.Tensor {
+  'use kiln';
+  if (x.greater(1)) return kiln.scalar(1);
+  return x;
+}
+class Model {
+  @kiln.compiled
+  step(x: kiln.Tensor) {
+    let y = x;
+    if (x.less(0)) y = x.neg();
+    return clip(y);
+  }
+}
+
 const x = kiln.tensor([-2]);
 console.log(JSON.stringify({
   ifSame: ir(plainIf, x) === ir(explicitIf, x),
@@ -58,10 +72,11 @@ console.log(JSON.stringify({
   f: Array.from(plainIf(kiln.scalar(-2)).dataSync()),
   collatz27: Array.from(collatz(int(27)).dataSync()),
   collatzTraces: collatz.traceCount,
+  method: [-0.5, 5].map((v) => new Model().step(kiln.scalar(v)).dataSync()[0]),
 }));
 `;
 
-const expected = { ifSame: true, ifHasCond: true, whileSame: true, whileHasLoop: true, f: [1], collatz27: [111], collatzTraces: 1 };
+const expected = { ifSame: true, ifHasCond: true, whileSame: true, whileHasLoop: true, f: [1], collatz27: [111], collatzTraces: 1, method: [0.5, 1] };
 
 async function node(args: string[], cwd: string): Promise<unknown> {
   try {

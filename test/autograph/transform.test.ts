@@ -52,6 +52,9 @@ describe('which functions are converted', () => {
     const code = `import * as kiln from 'kiln';\nfunction f(x) ${body}\n`;
     expect(autographSource(code, 'm.ts')).toEqual({ code, converted: 0 });
     expect(autographSource('const x = 1;', 'm.js').converted).toBe(0);
+    // compile() from another module is not kiln's.
+    expect(autographSource(`import * as other from './compiler.js';\nother.compile((x) => ${body});`, 'm.ts').converted).toBe(0);
+    expect(autographSource(`import { compile } from 'other';\ncompile((x) => ${body});`, 'm.ts').converted).toBe(0);
   });
 });
 

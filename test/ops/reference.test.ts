@@ -231,6 +231,11 @@ function windowCases(): Case[] {
     { x: [1, 6, 6, 2], f: [3, 3, 2, 1], s: [1, 1], pad: 'same', d: [2, 2] },
     { x: [1, 3, 3, 2], f: [3, 3, 2, 2], s: [1, 1], pad: 'valid' },
     { x: [0, 4, 4, 2], f: [2, 2, 2, 3], s: [1, 1], pad: 'valid' },
+    // Unpadded windows render as register-tiled contractions (src/codegen/js-conv.ts): output
+    // channels and rows that are not multiples of the tile, and an inner extent long enough to be
+    // walked in blocks (conv2dBackpropFilter sums over 2·12·12 = 288 elements here).
+    { x: [2, 14, 14, 2], f: [3, 3, 2, 6], s: [1, 1], pad: 'valid' },
+    { x: [1, 5, 7, 3], f: [2, 2, 3, 5], s: [2, 1], pad: 'valid' },
   ];
   for (const { x, f, s, pad, d = [1, 1] as [number, number] } of convs) {
     const pads = pad === 'valid' ? [0, 0, 0, 0] : samePads(x[1]!, x[2]!, [f[0]!, f[1]!], s, d);
@@ -251,6 +256,12 @@ function windowCases(): Case[] {
     { x: [1, 5, 7, 1], k: [2, 3], s: [1, 2], pad: 'valid' },
     { x: [2, 3, 3, 2], k: [3, 3], s: [1, 1], pad: 'valid' },
     { x: [1, 4, 4, 1], k: [1, 1], s: [1, 1], pad: 'same' },
+    // Windows that do not overlap (maxPoolGrad finds the one covering window by division): odd
+    // sizes that leave a remainder, padding, and a stride longer than the window.
+    { x: [1, 5, 5, 2], k: [2, 2], s: [2, 2], pad: 'valid' },
+    { x: [1, 5, 7, 2], k: [2, 2], s: [2, 2], pad: 'same' },
+    { x: [2, 7, 8, 1], k: [2, 2], s: [3, 3], pad: 'valid' },
+    { x: [1, 8, 7, 1], k: [2, 3], s: [3, 4], pad: 'same' },
   ];
   for (const op of ['maxPool', 'avgPool'] as const) {
     const fn = op === 'maxPool' ? kiln.maxPool : kiln.avgPool;

@@ -78,12 +78,8 @@ export function nesting(x: unknown): string {
   return '*';
 }
 
-/** The generated names of AutoGraph's own state, shown as what they stand for. */
+/** The name the transform gives a function's return value (emit.ts). */
 export const RETURN_VALUE = 'retval__';
-
-export function isInternal(name: string): boolean {
-  return name.endsWith('__');
-}
 
 export function autographError(message: string): KilnError {
   return new KilnError(message, { op: 'autograph' });

@@ -67,10 +67,14 @@ export class ExprEmitter {
     this.scopes[this.scopes.length - 1]![kind].set(n, l);
   }
 
-  /** Computes the nodes of `level` that deeper loops use, at the top of that level's body. */
+  /**
+   * Computes the nodes of `level` that deeper loops use, at the top of that level's body. Level 0
+   * also takes the kernel's invariants (level −1: loads at a constant index and what is computed
+   * from them, like Adam's bias correction), which would otherwise be recomputed per element.
+   */
   materialize(level: number, vectorMode: boolean): void {
     for (const n of this.dag.nodes) {
-      if (n.level !== level || !n.deeperUse || (n.k !== 'load' && n.k !== 'alu')) continue;
+      if (Math.max(n.level, 0) !== level || !n.deeperUse || (n.k !== 'load' && n.k !== 'alu')) continue;
       if (vectorMode && n.vec) {
         if (this.find('vector', n)) continue;
         this.computeVector(n);

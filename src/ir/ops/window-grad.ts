@@ -1,20 +1,49 @@
 import { alu, constant, int, mul, add, where, type Expr } from '../expr.js';
 import type { Attrs, OpDef } from '../op-def.js';
 import { evalByCoords, at } from './host-loops.js';
-import { tap, windowCount, windowOf } from './window.js';
+import { allOf, tap, whereAll, windowCount, windowOf } from './window.js';
 
 /**
  * The gradients of conv2d and the pools, as primitives of their own (reductions over the
  * window), so backward passes fuse and compile like forward ones.
  */
 
-/** Output position along one axis whose window covers input position `i` at tap `k`, and whether it exists. */
-function coveringOutput(i: Expr, k: Expr, s: number, d: number, p: number, outSize: number): { pos: Expr; valid: Expr } {
+/**
+ * Output position along one axis whose window covers input position `i` at tap `k`, and whether
+ * it exists. `inSize` and `taps` are the extents of i and k: a test that can never fail is left
+ * out (`valid` null: always), so stride 1 needs no divisibility test and an unpadded edge no bound.
+ */
+function coveringOutput(i: Expr, k: Expr, s: number, d: number, p: number, outSize: number, inSize: number, taps: number): { pos: Expr; valid: Expr | null } {
   const shifted = add(add(i, int(p)), mul(k, int(-d)));
   const pos = alu('idiv', [shifted, int(s)]);
-  const divisible = alu('eq', [alu('mod', [shifted, int(s)]), int(0)]);
-  const inRange = alu('and', [alu('ge', [shifted, int(0)]), alu('lt', [pos, int(outSize)])]);
-  return { pos, valid: alu('and', [divisible, inRange]) };
+  const lowest = p - (taps - 1) * d;
+  const highest = inSize - 1 + p;
+  return {
+    pos,
+    valid: allOf([
+      s > 1 ? alu('eq', [alu('mod', [shifted, int(s)]), int(0)]) : null,
+      lowest < 0 ? alu('ge', [shifted, int(0)]) : null,
+      Math.floor(highest / s) >= outSize ? alu('lt', [pos, int(outSize)]) : null,
+    ]),
+  };
+}
+
+/**
+ * The one output position along an axis whose window covers input position `i` when windows do
+ * not overlap (stride ≥ window, no dilation): `pos` = ⌊(i + p) / s⌋ at tap (i + p) − pos·s, and
+ * whether that tap is inside the window and `pos` inside the output (null: always).
+ */
+function soleCoveringOutput(i: Expr, s: number, p: number, taps: number, outSize: number, inSize: number): { pos: Expr; valid: Expr | null } {
+  const shifted = add(i, int(p));
+  const pos = alu('idiv', [shifted, int(s)]);
+  const k = alu('sub', [shifted, mul(pos, int(s))]);
+  return {
+    pos,
+    valid: allOf([
+      s > taps ? alu('lt', [k, int(taps)]) : null,
+      Math.floor((inSize - 1 + p) / s) >= outSize ? alu('lt', [pos, int(outSize)]) : null,
+    ]),
+  };
 }
 
 function hostCovering(i: number, k: number, s: number, d: number, p: number, outSize: number): number {
@@ -44,7 +73,7 @@ const conv2dBackpropInput: OpDef = {
       return s;
     });
   },
-  reduce([dy, f], attrs) {
+  reduce([dy, f], attrs, out) {
     const [kh, kw, , co] = f!.shape as [number, number, number, number];
     const w = windowOf(attrs, kh, kw);
     return {
@@ -53,9 +82,9 @@ const conv2dBackpropInput: OpDef = {
       body: (ctx) => {
         const [n, h, x, ci] = ctx.coords as [Expr, Expr, Expr, Expr];
         const [i, j, o] = ctx.inner as [Expr, Expr, Expr];
-        const r = coveringOutput(h, i, w.sh, w.dh, w.pt, dy!.shape[1]!);
-        const q = coveringOutput(x, j, w.sw, w.dw, w.pl, dy!.shape[2]!);
-        return where(alu('and', [r.valid, q.valid]), mul(ctx.load(0, [n, r.pos, q.pos, o]), ctx.load(1, [i, j, ci, o])), constant(0));
+        const r = coveringOutput(h, i, w.sh, w.dh, w.pt, dy!.shape[1]!, out.shape[1]!, kh);
+        const q = coveringOutput(x, j, w.sw, w.dw, w.pl, dy!.shape[2]!, out.shape[2]!, kw);
+        return whereAll([r.valid, q.valid], mul(ctx.load(0, [n, r.pos, q.pos, o]), ctx.load(1, [i, j, ci, o])), constant(0));
       },
     };
   },
@@ -97,9 +126,9 @@ const conv2dBackpropFilter: OpDef = {
       body: (ctx) => {
         const [i, j, ci, co] = ctx.coords as [Expr, Expr, Expr, Expr];
         const [n, oh, ow] = ctx.inner as [Expr, Expr, Expr];
-        const r = tap(oh, i, w.sh, w.dh, w.pt, x!.shape[1]!);
-        const q = tap(ow, j, w.sw, w.dw, w.pl, x!.shape[2]!);
-        return where(alu('and', [r.inside, q.inside]), mul(ctx.load(0, [n, r.pos, q.pos, ci]), ctx.load(1, [n, oh, ow, co])), constant(0));
+        const r = tap(oh, i, w.sh, w.dh, w.pt, x!.shape[1]!, dy!.shape[1]!, kh);
+        const q = tap(ow, j, w.sw, w.dw, w.pl, x!.shape[2]!, dy!.shape[2]!, kw);
+        return whereAll([r.inside, q.inside], mul(ctx.load(0, [n, r.pos, q.pos, ci]), ctx.load(1, [n, oh, ow, co])), constant(0));
       },
     };
   },
@@ -134,19 +163,24 @@ const maxPoolGrad: OpDef = {
       return s;
     });
   },
-  reduce([, y], attrs) {
+  reduce([x, y], attrs) {
     const [fh, fw] = shapeAttr(attrs, 'filterSize') as [number, number];
     const w = windowOf(attrs, fh, fw);
+    const [, H, W] = x!.shape as [number, number, number, number];
+    const [, OH, OW] = y!.shape as [number, number, number, number];
+    // Windows that do not overlap (the usual 2×2 pool, stride 2): each input element lies in at
+    // most one, found by division, so nothing is folded over the window's taps.
+    const disjoint = w.sh >= fh && w.sw >= fw;
     return {
       op: 'sum',
-      innerShape: [fh, fw],
+      innerShape: disjoint ? [1, 1] : [fh, fw],
       body: (ctx) => {
         const [n, h, v, ch] = ctx.coords as [Expr, Expr, Expr, Expr];
         const [i, j] = ctx.inner as [Expr, Expr];
-        const r = coveringOutput(h, i, w.sh, 1, w.pt, y!.shape[1]!);
-        const q = coveringOutput(v, j, w.sw, 1, w.pl, y!.shape[2]!);
+        const r = disjoint ? soleCoveringOutput(h, w.sh, w.pt, fh, OH, H) : coveringOutput(h, i, w.sh, 1, w.pt, OH, H, fh);
+        const q = disjoint ? soleCoveringOutput(v, w.sw, w.pl, fw, OW, W) : coveringOutput(v, j, w.sw, 1, w.pl, OW, W, fw);
         const isMax = alu('eq', [ctx.load(0, [n, h, v, ch]), ctx.load(1, [n, r.pos, q.pos, ch])]);
-        return where(alu('and', [alu('and', [r.valid, q.valid]), isMax]), ctx.load(2, [n, r.pos, q.pos, ch]), constant(0));
+        return whereAll([r.valid, q.valid, isMax], ctx.load(2, [n, r.pos, q.pos, ch]), constant(0));
       },
     };
   },
@@ -176,7 +210,7 @@ const maxPoolGradGrad: OpDef = {
       return s;
     });
   },
-  reduce([x], attrs) {
+  reduce([x], attrs, out) {
     const [fh, fw] = shapeAttr(attrs, 'filterSize') as [number, number];
     const w = windowOf(attrs, fh, fw);
     return {
@@ -185,10 +219,10 @@ const maxPoolGradGrad: OpDef = {
       body: (ctx) => {
         const [n, oh, ow, ch] = ctx.coords as [Expr, Expr, Expr, Expr];
         const [i, j] = ctx.inner as [Expr, Expr];
-        const r = tap(oh, i, w.sh, 1, w.pt, x!.shape[1]!);
-        const q = tap(ow, j, w.sw, 1, w.pl, x!.shape[2]!);
+        const r = tap(oh, i, w.sh, 1, w.pt, x!.shape[1]!, out.shape[1]!, fh);
+        const q = tap(ow, j, w.sw, 1, w.pl, x!.shape[2]!, out.shape[2]!, fw);
         const isMax = alu('eq', [ctx.load(0, [n, r.pos, q.pos, ch]), ctx.load(1, [n, oh, ow, ch])]);
-        return where(alu('and', [alu('and', [r.inside, q.inside]), isMax]), ctx.load(2, [n, r.pos, q.pos, ch]), constant(0));
+        return whereAll([r.inside, q.inside, isMax], ctx.load(2, [n, r.pos, q.pos, ch]), constant(0));
       },
     };
   },
@@ -226,10 +260,10 @@ const avgPoolGrad: OpDef = {
       body: (ctx) => {
         const [n, h, v, ch] = ctx.coords as [Expr, Expr, Expr, Expr];
         const [i, j] = ctx.inner as [Expr, Expr];
-        const r = coveringOutput(h, i, w.sh, 1, w.pt, dy!.shape[1]!);
-        const q = coveringOutput(v, j, w.sw, 1, w.pl, dy!.shape[2]!);
+        const r = coveringOutput(h, i, w.sh, 1, w.pt, dy!.shape[1]!, H, fh);
+        const q = coveringOutput(v, j, w.sw, 1, w.pl, dy!.shape[2]!, W, fw);
         const count = alu('cast', [windowCount(r.pos, q.pos, w, fh, fw, H, W)], 'float32');
-        return where(alu('and', [r.valid, q.valid]), alu('div', [ctx.load(0, [n, r.pos, q.pos, ch]), count]), constant(0));
+        return whereAll([r.valid, q.valid], alu('div', [ctx.load(0, [n, r.pos, q.pos, ch]), count]), constant(0));
       },
     };
   },

@@ -33,10 +33,27 @@ function outputShape(op: string, x: TensorType, w: Window, channels: number): nu
   return [x.shape[0]!, oh, ow, channels];
 }
 
-/** Input row/col of output (o) and window (k) positions, and whether it lies inside the image. */
-export function tap(o: Expr, k: Expr, s: number, d: number, p: number, n: number): { pos: Expr; inside: Expr } {
+/**
+ * Input row/col of output (o) and window (k) positions, and whether it lies inside the image.
+ * `outCount` and `taps` are the extents of o and k: a bound no position can cross is not
+ * tested, so without padding `inside` is null (always inside) and kernels carry no mask.
+ */
+export function tap(o: Expr, k: Expr, s: number, d: number, p: number, n: number, outCount: number, taps: number): { pos: Expr; inside: Expr | null } {
   const pos = add(add(mul(o, int(s)), mul(k, int(d))), int(-p));
-  return { pos, inside: alu('and', [alu('ge', [pos, int(0)]), alu('lt', [pos, int(n)])]) };
+  const last = (outCount - 1) * s + (taps - 1) * d - p;
+  return { pos, inside: allOf([p > 0 ? alu('ge', [pos, int(0)]) : null, last >= n ? alu('lt', [pos, int(n)]) : null]) };
+}
+
+/** The conjunction of the conditions that are not null; null when none is left (always true). */
+export function allOf(conditions: readonly (Expr | null)[]): Expr | null {
+  const kept = conditions.filter((c): c is Expr => c !== null);
+  return kept.length === 0 ? null : kept.reduce((a, b) => alu('and', [a, b]));
+}
+
+/** `value` where every condition holds, else `otherwise` (just `value` when nothing is tested). */
+export function whereAll(conditions: readonly (Expr | null)[], value: Expr, otherwise: Expr): Expr {
+  const c = allOf(conditions);
+  return c === null ? value : where(c, value, otherwise);
 }
 
 export const conv2dOp: OpDef = {
@@ -71,7 +88,7 @@ export const conv2dOp: OpDef = {
       g.op('conv2dBackpropFilter', [c.x(0), c.dy], { ...geometry, filterShape: [...c.inTypes[1]!.shape] }),
     ];
   },
-  reduce([x, f], attrs) {
+  reduce([x, f], attrs, out) {
     const [kh, kw, ci] = f!.shape as [number, number, number, number];
     const w = windowOf(attrs, kh, kw);
     return {
@@ -80,10 +97,10 @@ export const conv2dOp: OpDef = {
       body: (ctx) => {
         const [n, oh, ow, co] = ctx.coords as [Expr, Expr, Expr, Expr];
         const [i, j, c] = ctx.inner as [Expr, Expr, Expr];
-        const r = tap(oh, i, w.sh, w.dh, w.pt, x!.shape[1]!);
-        const q = tap(ow, j, w.sw, w.dw, w.pl, x!.shape[2]!);
+        const r = tap(oh, i, w.sh, w.dh, w.pt, x!.shape[1]!, out.shape[1]!, kh);
+        const q = tap(ow, j, w.sw, w.dw, w.pl, x!.shape[2]!, out.shape[2]!, kw);
         const product = mul(ctx.load(0, [n, r.pos, q.pos, c]), ctx.load(1, [i, j, c, co]));
-        return where(alu('and', [r.inside, q.inside]), product, constant(0));
+        return whereAll([r.inside, q.inside], product, constant(0));
       },
     };
   },
@@ -130,7 +147,7 @@ function pool(name: 'maxPool' | 'avgPool'): OpDef {
         return name === 'maxPool' ? best : sum / count;
       });
     },
-    reduce([x], attrs) {
+    reduce([x], attrs, out) {
       const [fh, fw] = attrs.filterSize as [number, number];
       const w = windowOf(attrs, fh, fw);
       const [, H, W] = x!.shape as [number, number, number, number];
@@ -141,10 +158,10 @@ function pool(name: 'maxPool' | 'avgPool'): OpDef {
         body: (ctx) => {
           const [n, oh, ow, c] = ctx.coords as [Expr, Expr, Expr, Expr];
           const [i, j] = ctx.inner as [Expr, Expr];
-          const r = tap(oh, i, w.sh, w.dh, w.pt, H);
-          const q = tap(ow, j, w.sw, w.dw, w.pl, W);
+          const r = tap(oh, i, w.sh, w.dh, w.pt, H, out.shape[1]!, fh);
+          const q = tap(ow, j, w.sw, w.dw, w.pl, W, out.shape[2]!, fw);
           const outside = constant(name === 'maxPool' ? -Infinity : 0);
-          return where(alu('and', [r.inside, q.inside]), ctx.load(0, [n, r.pos, q.pos, c]), outside);
+          return whereAll([r.inside, q.inside], ctx.load(0, [n, r.pos, q.pos, c]), outside);
         },
         ...(name === 'avgPool' ? {
           epilogue: (accExpr: Expr, ctx: { coords: readonly Expr[] }) =>

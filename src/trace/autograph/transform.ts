@@ -8,6 +8,14 @@ import { tsMorph, type ts } from './ts-morph.js';
 export interface AutographOptions {
   /** The module the runtime (`ag__`) is imported from when the file imports no kiln namespace (default 'kiln'). */
   readonly runtimeModule?: string;
+  /** More module specifiers that are kiln (besides 'kiln', 'kiln/...' and paths to a checkout's src/index or dist/index). */
+  readonly kilnModules?: readonly string[];
+}
+
+/** Whether an import specifier names kiln: the package, or its entry in a checkout (tests, examples). */
+export function isKilnModule(specifier: string, extra: readonly string[] = []): boolean {
+  return specifier === 'kiln' || specifier.startsWith('kiln/') || extra.includes(specifier) ||
+    /(?:^|\/)(?:src|dist)\/index(?:\.[cm]?[jt]s)?$/.test(specifier);
 }
 
 export interface AutographResult {
@@ -28,6 +36,10 @@ function parse(code: string, fileName: string): { file: ts.SourceFile; dispose: 
   const ext = /\.[cm]?[jt]sx?$/.exec(fileName)?.[0] ?? '.ts';
   const sf = project.createSourceFile(`/autograph/input${ext.replace(/^\.[cm]/, '.')}`, code, { overwrite: true });
   return { file: sf.compilerNode, dispose: () => project!.removeSourceFile(sf) };
+}
+
+function syntaxErrors(file: ts.SourceFile): boolean {
+  return ((file as unknown as { parseDiagnostics?: readonly unknown[] }).parseDiagnostics?.length ?? 0) > 0;
 }
 
 /** Cheap test before parsing: can this file hold anything to convert? */
@@ -51,10 +63,10 @@ interface KilnImports {
   readonly compiled: Map<string, string>;
 }
 
-function importsOf(t: typeof ts, file: ts.SourceFile): KilnImports {
+function importsOf(t: typeof ts, file: ts.SourceFile, extra: readonly string[]): KilnImports {
   const out: KilnImports = { namespaces: new Map(), compile: new Map(), compiled: new Map() };
   for (const s of file.statements) {
-    if (!t.isImportDeclaration(s) || !s.importClause || !t.isStringLiteral(s.moduleSpecifier)) continue;
+    if (!t.isImportDeclaration(s) || !s.importClause || !t.isStringLiteral(s.moduleSpecifier) || !isKilnModule(s.moduleSpecifier.text, extra)) continue;
     const from = s.moduleSpecifier.text;
     const b = s.importClause.namedBindings;
     if (b && t.isNamespaceImport(b)) out.namespaces.set(b.name.text, from);
@@ -77,8 +89,8 @@ function kilnModuleOf(t: typeof ts, expr: ts.Expression, name: 'compile' | 'comp
 }
 
 /** The functions to convert: passed to compile(), decorated with @compiled, or marked 'use kiln'; with their kiln module. */
-function findRoots(t: typeof ts, file: ts.SourceFile): { roots: ts.Node[]; module: string | null } {
-  const imports = importsOf(t, file);
+function findRoots(t: typeof ts, file: ts.SourceFile, extra: readonly string[]): { roots: ts.Node[]; module: string | null } {
+  const imports = importsOf(t, file, extra);
   const scopes = new Scopes(t);
   const roots = new Set<ts.Node>();
   let module: string | null = null;
@@ -104,7 +116,7 @@ function findRoots(t: typeof ts, file: ts.SourceFile): { roots: ts.Node[]; modul
   visit(file, false);
   // A root inside another is converted with it.
   const outer = [...roots].filter((r) => ![...roots].some((o) => o !== r && o.pos <= r.pos && r.end <= o.end));
-  module ??= [...imports.namespaces.values(), ...imports.compile.values()].find((m) => m === 'kiln' || m.startsWith('kiln/')) ?? null;
+  module ??= [...imports.namespaces.values(), ...imports.compile.values(), ...imports.compiled.values()][0] ?? null;
   return { roots: outer.sort((a, b) => a.pos - b.pos), module };
 }
 
@@ -132,7 +144,9 @@ export function autographSource(code: string, fileName = 'input.ts', options: Au
   const { ts: t } = tsMorph();
   const { file, dispose } = parse(code, fileName);
   try {
-    const { roots, module } = findRoots(t, file);
+    // A syntax error is the compiler's to report, on the code as written.
+    if (syntaxErrors(file)) return { code, converted: 0 };
+    const { roots, module } = findRoots(t, file, options.kilnModules ?? []);
     if (roots.length === 0) return { code, converted: 0 };
     const emitter = new Emitter(new Analysis(t, file), code);
     let out = '';
@@ -146,6 +160,8 @@ export function autographSource(code: string, fileName = 'input.ts', options: Au
     // After a #! line; otherwise on line 1, so every line keeps its number.
     const shebang = /^#![^\n]*\n/.exec(out)?.[0] ?? '';
     return { code: `${shebang}${runtime} ${out.slice(shebang.length)}`, converted: roots.length };
+  } catch (e) {
+    throw new Error(`kiln AutoGraph could not convert ${fileName}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
     dispose();
   }
@@ -157,7 +173,7 @@ export function autographFunctionSource(source: string): string {
   for (const [prefix, suffix] of [['(', ')'], ['({', '})'], ['(class { ', ' })']] as const) {
     const { file, dispose } = parse(`${prefix}${source}${suffix}`, 'function.ts');
     try {
-      if ((file as unknown as { parseDiagnostics?: readonly unknown[] }).parseDiagnostics?.length) continue;
+      if (syntaxErrors(file)) continue;
       let fn: ts.Node | null = null;
       const find = (n: ts.Node): void => { if (!fn && isFunctionBoundary(t, n)) fn = n; else if (!fn) t.forEachChild(n, find); };
       find(file);
