@@ -235,14 +235,15 @@ export async function main(options: ExampleOptions = {}): Promise<LinearClassifi
     const features = Features.fit(trainRaw, strategy.ratio === true);
     const model = buildModel(strategy, strategy.ratio ? 3 : 2);
     compileModel(model, strategy);
-    const history = await model.fit(features.of(trainRaw), trainY, {
+    const [xTrain, xTest, xGrid] = [features.of(trainRaw), features.of(testRaw), features.of(grid)];
+    const history = await model.fit(xTrain, trainY, {
       epochs, batchSize: 32, validationSplit: 0.2, verbose: 0,
       callbacks: [new callbacks.EarlyStopping({ monitor: 'val_loss', patience: 15, restoreBestWeights: true })],
     });
-    const evaluation = await model.evaluate(features.of(testRaw), testY);
-    const predictions = model.predict(features.of(grid));
+    const evaluation = await model.evaluate(xTest, testY);
+    const predictions = model.predict(xGrid);
     const chart = await writeChart(join(outDir, `${fileName(strategy)}.svg`), decisionChart(`${name}: test accuracy ${evaluation.accuracy!.toFixed(3)}`, await predictions.data(), test));
-    predictions.dispose();
+    kiln.dispose([xTrain, xTest, xGrid, predictions]);
     results.push({ name, strategy, testAccuracy: evaluation.accuracy!, epochs: history.history.loss!.length, chart });
     log(`${name.padEnd(34)} test accuracy ${evaluation.accuracy!.toFixed(3)}  (${history.history.loss!.length} epochs)`);
   }

@@ -4,7 +4,7 @@
 //   out/mnist/misclassified.svg     test digits the model got wrong, with the true and predicted labels
 //   out/mnist/train-step.html       kiln inspect's report of the compiled train step: its graph
 //                                   after each pass, fused kernels and buffer plan (from a KILN_DUMP
-//                                   of this run, out/mnist/dump/)
+//                                   of this run: out/mnist/dump/, or where KILN_DUMP points)
 // `npx tsx examples/mnist.ts [--quick] [--backend cpu|wasm|webgpu] [--out DIR]`
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -95,7 +95,8 @@ function digitsChart(images: Float32Array, wrong: readonly { index: number; labe
 export async function main(options: ExampleOptions = {}): Promise<MnistResult> {
   const log = printer(options);
   const outDir = options.outDir ?? join('out', 'mnist');
-  const dumpDir = join(outDir, 'dump');
+  // Under `kiln inspect` (or with KILN_DUMP set) the dump goes where it asks.
+  const dumpDir = process.env.KILN_DUMP || join(outDir, 'dump');
   mkdirSync(outDir, { recursive: true });
 
   const [[allTrainX, allTrainY], [testX, testY]] = await keras.datasets.mnist.loadData();
@@ -131,7 +132,8 @@ export async function main(options: ExampleOptions = {}): Promise<MnistResult> {
   log(`test loss ${evaluation.loss!.toFixed(4)}, test accuracy ${evaluation.accuracy!.toFixed(4)}`);
 
   // The test digits it got wrong.
-  const predicted = kiln.argMax(model.predict(testX), -1);
+  const probabilities = model.predict(testX);
+  const predicted = kiln.argMax(probabilities, -1);
   const [guesses, labels, images] = [await predicted.data(), await testY.data(), await testX.data()];
   const wrong: { index: number; label: number; predicted: number }[] = [];
   for (let i = 0; i < labels.length; i++) if (guesses[i] !== labels[i]) wrong.push({ index: i, label: labels[i]!, predicted: guesses[i]! });
@@ -148,7 +150,7 @@ export async function main(options: ExampleOptions = {}): Promise<MnistResult> {
   log(`  ${files.misclassified}          the first ${Math.min(32, wrong.length)} misclassified test digits`);
   log(`  ${files.report}            the compiled train step, pass by pass (open in a browser)`);
   log(`  ${files.dump}/                      the KILN_DUMP it came from: npx kiln inspect ${files.dump} --fn trainStep --after all`);
-  kiln.dispose([allTrainX, allTrainY, trainX, trainY, testX, testY, predicted]);
+  kiln.dispose([allTrainX, allTrainY, trainX, trainY, testX, testY, probabilities, predicted]);
   return {
     testAccuracy: evaluation.accuracy!, testLoss: evaluation.loss!, history: history.history as Record<string, number[]>,
     misclassified: wrong.length, traceCount, files,
