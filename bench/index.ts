@@ -1,6 +1,6 @@
 // kiln's benchmarks in one process, so every ratio is measured side by side: `npm run bench`.
 //
-//   npm run bench -- [--only overhead,A,B,C,D] [--backend cpu|wasm|webgpu] [--quick] [--clock wall|cpu]
+//   npm run bench -- [--only overhead,A,B,C,D,mnist] [--backend cpu|wasm|webgpu] [--quick] [--clock wall|cpu]
 //
 // --clock cpu (or BENCH_CLOCK=cpu) times by the process's CPU time: steadier on a machine busy
 // with other work, but it adds up every thread (V8's GC, kiln's wasm workers), so a threaded run
@@ -13,6 +13,8 @@
 //   B  sum(sigmoid(relu(x·a + b)·c − d)) over 2^20 elements, scalars a–d (ms per run)
 //   C  1024×1024 float32 matmul (GFLOP/s)
 //   D  A at batch 32
+// and last, mnist: kiln's keras fit beside TensorFlow.js's on MNIST, an MLP and a CNN (bench/mnist.ts,
+// also `npm run bench:mnist` with options of its own).
 // Each implementation is warmed up, then timed in fixed windows (2 s; --quick 0.3 s) interleaved
 // across implementations; the median of 3 windows is reported.
 import * as os from 'node:os';
@@ -21,8 +23,9 @@ import { maxRelativeError, measure, relativeError, type Impl, type Timing, type 
 import { B_SIZE, chainData, float32RunningSum, handChain, handMatmul, jaxChain, jaxMatmul, kilnChain, kilnMatmul, matmulData, MATMUL_FLOPS, N, tfChain, tfMatmul } from './kernels.js';
 import { jaxMlp, kilnMlp, mlpData, tfMlp } from './mlp.js';
 import { startPeers, type Peers } from './peers.js';
+import { parseMnistOptions, runMnist } from './mnist.js';
 
-const WORKLOADS = ['overhead', 'A', 'B', 'C', 'D'] as const;
+const WORKLOADS = ['overhead', 'A', 'B', 'C', 'D', 'mnist'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -230,6 +233,13 @@ function printGoals(results: readonly Result[]): void {
   for (const l of lines) console.log(l);
 }
 
+/** MNIST training (bench/mnist.ts): kiln's keras fit beside TensorFlow.js's, an MLP and a CNN. */
+async function mnistWorkload(options: Options, peers: Peers | null): Promise<void> {
+  if (!options.only.has('mnist')) return;
+  console.log('\n== MNIST training, kiln vs TensorFlow.js (bench/mnist.ts) ==');
+  await runMnist({ ...parseMnistOptions([]), quick: options.quick }, log, peers ?? undefined);
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const started = performance.now();
@@ -242,7 +252,7 @@ async function main(): Promise<void> {
     await import('./overhead.js');
   }
   const workloads = (['A', 'B', 'C', 'D'] as const).filter((w) => options.only.has(w));
-  if (workloads.length === 0) return;
+  if (workloads.length === 0) return mnistWorkload(options, null);
 
   const timing: TimingOptions = options.quick
     ? { windowMs: 300, windows: 3, warmupMs: 0, minWarmup: 1, clock: options.clock }
@@ -274,6 +284,7 @@ async function main(): Promise<void> {
   }
   printTable(results);
   printGoals(results);
+  await mnistWorkload(options, peers);
   const cpu = process.cpuUsage();
   console.log(`\nload average now ${load()}; ${((performance.now() - started) / 1000).toFixed(0)} s in all, ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s of CPU time`);
 }

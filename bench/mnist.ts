@@ -1,7 +1,7 @@
 // MNIST training, kiln's Keras beside TensorFlow.js's, on the same model and data:
 //
 //   npm run bench:mnist -- [--quick] [--models mlp,cnn] [--impls kiln-cpu,kiln-wasm,tfjs-cpu,tfjs-wasm]
-//                          [--epochs N] [--batch 32]
+//                          [--epochs N] [--peer-epochs 3] [--batch 32]
 //   npm run bench -- --only mnist          (the same, from the main bench)
 //
 // The data: keras.datasets.mnist.loadData() (8,000 training and 2,000 test digits), loaded once.
@@ -21,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 import * as kiln from '../src/index.js';
 import { keras } from '../src/index.js';
 import { median, uniform } from './harness.js';
-import { startPeers, tf, useTf } from './peers.js';
+import { startPeers, tf, useTf, type Peers } from './peers.js';
 
 const MODELS = ['mlp', 'cnn'] as const;
 type ModelName = (typeof MODELS)[number];
@@ -29,7 +29,7 @@ const IMPLS = ['kiln-cpu', 'kiln-wasm', 'tfjs-cpu', 'tfjs-wasm'] as const;
 type ImplName = (typeof IMPLS)[number];
 
 /** kiln's backend when this module loaded (before any bench switched it): the default. */
-const DEFAULT_BACKEND = kiln.getBackend();
+const DEFAULT_BACKEND = (process.env.KILN_BACKEND || kiln.getBackend()) as ReturnType<typeof kiln.getBackend>;
 
 /** The accuracy each model must reach on the 2,000 test digits (kiln, default backend). */
 export const ACCURACY_GOAL: Record<ModelName, number> = { mlp: 0.96, cnn: 0.975 };
@@ -45,13 +45,15 @@ export interface MnistOptions {
   readonly quick: boolean;
   readonly models: readonly ModelName[];
   readonly impls: readonly ImplName[];
-  /** Epochs per model (undefined: DEFAULT_EPOCHS, or 1 with --quick). */
+  /** Epochs per model for kiln on its default backend (undefined: DEFAULT_EPOCHS, or 1 with --quick). */
   readonly epochs?: number;
+  /** Epochs of the others (at most `epochs`): the first and two timed ones by default, which is enough for a median. */
+  readonly peerEpochs: number;
   readonly batch: number;
 }
 
 export function parseMnistOptions(argv: readonly string[]): MnistOptions {
-  let quick = false, batch = 32, epochs: number | undefined;
+  let quick = false, batch = 32, epochs: number | undefined, peerEpochs = 3;
   let models: ModelName[] = [...MODELS], impls: ImplName[] = [...IMPLS];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -72,14 +74,16 @@ export function parseMnistOptions(argv: readonly string[]): MnistOptions {
     else if (arg.startsWith('--models')) models = list(MODELS);
     else if (arg.startsWith('--impls')) impls = list(IMPLS);
     else if (arg.startsWith('--epochs')) epochs = Number(value());
+    else if (arg.startsWith('--peer-epochs')) peerEpochs = Number(value());
     else if (arg.startsWith('--batch')) batch = Number(value());
     else if (arg.startsWith('--clock')) value(); // both clocks are reported
     else if (arg.startsWith('--only') || arg.startsWith('--backend')) value(); // the main bench's options
-    else throw new Error(`unknown option ${arg}; usage: bench/mnist.ts [--quick] [--models mlp,cnn] [--impls ${IMPLS.join(',')}] [--epochs N] [--batch 32]`);
+    else throw new Error(`unknown option ${arg}; usage: bench/mnist.ts [--quick] [--models mlp,cnn] [--impls ${IMPLS.join(',')}] [--epochs N] [--peer-epochs 3] [--batch 32]`);
   }
   if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`--epochs must be a positive integer, got ${epochs}`);
   if (!(Number.isInteger(batch) && batch >= 1)) throw new Error(`--batch must be a positive integer, got ${batch}`);
-  return { quick, models, impls, ...(epochs === undefined ? {} : { epochs }), batch };
+  if (!(Number.isInteger(peerEpochs) && peerEpochs >= 1)) throw new Error(`--peer-epochs must be a positive integer, got ${peerEpochs}`);
+  return { quick, models, impls, ...(epochs === undefined ? {} : { epochs }), peerEpochs, batch };
 }
 
 /** The digits as host arrays, shared by every implementation. */
@@ -235,9 +239,11 @@ function subsetFor(name: ImplName, model: ModelName, quick: boolean): number | n
   return null;
 }
 
-async function runModel(model: ModelName, d: HostData, options: MnistOptions, tfBackends: readonly string[], log: (line: string) => void): Promise<ModelResult> {
+async function runModel(model: ModelName, d: HostData, options: MnistOptions, tfBackends: readonly string[], defaultBackend: string, log: (line: string) => void): Promise<ModelResult> {
   const epochs = options.epochs ?? (options.quick ? 1 : DEFAULT_EPOCHS[model]);
-  log(`\n${model}: ${model === 'mlp' ? 'Flatten → Dense(256, relu) → Dense(10, softmax)' : 'Reshape → Conv2D(32, 3, relu) → MaxPooling2D(2) → Flatten → Dense(10, softmax)'}; Adam 1e-3, batch ${options.batch}, ${d.nTrain} training digits, ${epochs} epoch${epochs > 1 ? 's' : ''}`);
+  // kiln on its default backend trains every epoch (its accuracy is a goal); the others fewer.
+  const epochsOf = (name: ImplName) => (name === `kiln-${defaultBackend}` ? epochs : Math.min(epochs, options.peerEpochs));
+  log(`\n${model}: ${model === 'mlp' ? 'Flatten → Dense(256, relu) → Dense(10, softmax)' : 'Reshape → Conv2D(32, 3, relu) → MaxPooling2D(2) → Flatten → Dense(10, softmax)'}; Adam 1e-3, batch ${options.batch}, ${d.nTrain} training digits; ${epochs} epoch${epochs > 1 ? 's' : ''} for kiln-${defaultBackend}, ${Math.min(epochs, options.peerEpochs)} for the others`);
   const notes: string[] = [];
   const trainers: { t: Trainer; subset: number | null; wall: number[]; cpu: number[] }[] = [];
   for (const name of options.impls) {
@@ -258,6 +264,7 @@ async function runModel(model: ModelName, d: HostData, options: MnistOptions, tf
   for (let e = 0; e < epochs; e++) {
     const line: string[] = [];
     for (const entry of live) {
+      if (entry.wall.length >= epochsOf(entry.t.name)) continue;
       const { t, subset } = entry;
       try {
         await t.prepare();
@@ -339,16 +346,16 @@ function printResults(results: readonly ModelResult[], options: MnistOptions, de
 }
 
 /** Runs the MNIST workloads and prints their table and goals. */
-export async function runMnist(options: MnistOptions, log: (line: string) => void = (l) => console.log(l)): Promise<void> {
+export async function runMnist(options: MnistOptions, log: (line: string) => void = (l) => console.log(l), started?: Peers): Promise<void> {
   await kiln.ready();
   const defaultBackend = DEFAULT_BACKEND;
   const d = await loadHost(options.quick);
   const wantTf = options.impls.some((n) => n.startsWith('tfjs'));
-  const peers = wantTf ? await startPeers(log) : { tfBackends: [] as string[], notes: [] as string[] };
-  for (const n of peers.notes) if (n.startsWith('tfjs')) log(n);
+  const peers = started ?? (wantTf ? await startPeers(log) : { tfBackends: [], notes: [], jax: false });
+  if (!started) for (const n of peers.notes) if (n.startsWith('tfjs')) log(n);
   log(`kiln: default backend ${defaultBackend}`);
   const results: ModelResult[] = [];
-  for (const model of options.models) results.push(await runModel(model, d, options, peers.tfBackends, log));
+  for (const model of options.models) results.push(await runModel(model, d, options, peers.tfBackends, defaultBackend, log));
   await kiln.setBackend(defaultBackend);
   printResults(results, options, defaultBackend, d.nTrain);
 }
