@@ -1,16 +1,20 @@
 /**
- * The wasm backend against the cpu backend:
- *  C. float32 matmul 1024×1024·1024×1024 in GFLOP/s (compiled, output left in memory);
- *  B. elementwise `sum(sigmoid(relu(x·a + b)·c - d))` over 2^20 elements in ms, compiled (one
- *     fused kernel) and eagerly (one kernel per op), with a..d scalars and with a..d arrays.
+ * The wasm backend against the cpu backend, with the wasm worker threads on and off:
+ *  C. float32 matmul 1024×1024·1024×1024 in GFLOP/s (compiled; the product stays in memory);
+ *  B. `sum(sigmoid(relu(x·a + b)·c - d))` over 2^20 elements in ms, compiled (one fused kernel)
+ *     and eagerly (one kernel per op), with a..d scalars as in bench/kernels.ts.
+ * Medians of timed runs after warm-up. bench/index.ts (`npm run bench -- --backend wasm`)
+ * compares the same workloads with TensorFlow.js and jax-js side by side.
  *
- *   npx tsx bench/wasm-matmul.ts            (KILN_THREADS=1 for one thread)
+ *   npx tsx bench/wasm-matmul.ts            (KILN_THREADS=n sets the thread count)
  */
+import * as os from 'node:os';
 import * as kiln from '../src/index.js';
+import type { WasmBackend } from '../src/runtime/wasm/index.js';
+import { currentBackend } from '../src/trace/index.js';
 
-function time(fn: () => void, minMs = 1500, minRuns = 5): number {
-  fn();
-  fn();
+function median(fn: () => void, minMs: number, minRuns: number): number {
+  for (let i = 0; i < 3; i++) fn();
   const times: number[] = [];
   const start = performance.now();
   while (times.length < minRuns || performance.now() - start < minMs) {
@@ -22,36 +26,41 @@ function time(fn: () => void, minMs = 1500, minRuns = 5): number {
   return times[Math.floor(times.length / 2)]!;
 }
 
-async function matmul(backend: 'cpu' | 'wasm', n: number): Promise<number> {
-  await kiln.setBackend(backend);
+function matmulMs(n: number, slow: boolean): number {
   const a = kiln.randomNormal([n, n], { seed: 1 });
   const b = kiln.randomNormal([n, n], { seed: 2 });
   const f = kiln.compile((x: kiln.Tensor, y: kiln.Tensor) => kiln.matMul(x, y));
-  const ms = time(() => f(a, b).dispose(), backend === 'cpu' ? 3000 : 1500, backend === 'cpu' ? 2 : 5);
-  a.dispose();
-  b.dispose();
-  return (2 * n ** 3) / (ms * 1e6);
+  const ms = median(() => f(a, b).dispose(), slow ? 4000 : 2000, slow ? 2 : 10);
+  kiln.dispose([a, b]);
+  return ms;
 }
 
-async function elementwise(backend: 'cpu' | 'wasm', arrays: boolean): Promise<{ compiled: number; eager: number }> {
-  await kiln.setBackend(backend);
-  const n = 1 << 20;
-  const x = kiln.randomNormal([n], { seed: 3 });
-  const [a, b, c, d] = [1.5, 0.25, -0.75, 0.1].map((v, i) => (arrays ? kiln.randomUniform([n], { seed: 10 + i }).add(v) : kiln.scalar(v)));
-  const body = (x: kiln.Tensor, a: kiln.Tensor, b: kiln.Tensor, c: kiln.Tensor, d: kiln.Tensor) => kiln.sum(kiln.sigmoid(kiln.relu(x.mul(a).add(b)).mul(c).sub(d)));
+function chainMs(): { compiled: number; eager: number } {
+  const x = kiln.randomUniform([1 << 20], { seed: 3, minval: -2, maxval: 2 });
+  const body = (t: kiln.Tensor) => kiln.sum(kiln.sigmoid(kiln.relu(t.mul(1.5).add(0.25)).mul(0.75).sub(0.5)));
   const f = kiln.compile(body);
-  const compiled = time(() => f(x, a!, b!, c!, d!).dispose());
-  const eager = time(() => kiln.tidy(() => body(x, a!, b!, c!, d!)).dispose());
+  const compiled = median(() => { const s = f(x); s.dataSync(); s.dispose(); }, 2000, 10);
+  const eager = median(() => { const s = kiln.tidy(() => body(x)); s.dataSync(); s.dispose(); }, 2000, 10);
+  x.dispose();
   return { compiled, eager };
 }
 
-const n = 1024;
-const wasm = await matmul('wasm', n);
-const cpu = await matmul('cpu', n);
-console.log(`C  matmul ${n}×${n}: wasm ${wasm.toFixed(1)} GFLOP/s, cpu ${cpu.toFixed(2)} GFLOP/s (${(wasm / cpu).toFixed(0)}×)`);
-for (const arrays of [false, true]) {
-  const w = await elementwise('wasm', arrays);
-  const c = await elementwise('cpu', arrays);
-  const what = arrays ? 'a..d arrays' : 'a..d scalars';
-  console.log(`B  sum(sigmoid(relu(x*a+b)*c-d)) over 2^20, ${what}: wasm compiled ${w.compiled.toFixed(2)} ms, eager ${w.eager.toFixed(2)} ms; cpu compiled ${c.compiled.toFixed(2)} ms, eager ${c.eager.toFixed(2)} ms`);
+const N = 1024;
+const flops = 2 * N ** 3;
+const rows: string[] = [];
+await kiln.setBackend('wasm');
+const wasm = currentBackend() as WasmBackend;
+for (const threads of [true, false]) {
+  wasm.useThreads = threads;
+  const label = threads ? `wasm, ${wasm.threads} threads` : 'wasm, 1 thread';
+  const mm = matmulMs(N, false);
+  const b = chainMs();
+  rows.push(`${label.padEnd(20)} C ${(flops / mm / 1e6).toFixed(1).padStart(6)} GFLOP/s   B compiled ${b.compiled.toFixed(2).padStart(6)} ms, eager ${b.eager.toFixed(2).padStart(6)} ms`);
 }
+wasm.useThreads = true;
+await kiln.setBackend('cpu');
+const mm = matmulMs(N, true);
+const b = chainMs();
+rows.push(`${'cpu'.padEnd(20)} C ${(flops / mm / 1e6).toFixed(2).padStart(6)} GFLOP/s   B compiled ${b.compiled.toFixed(2).padStart(6)} ms, eager ${b.eager.toFixed(2).padStart(6)} ms`);
+console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.availableParallelism()} CPUs`);
+for (const r of rows) console.log(r);

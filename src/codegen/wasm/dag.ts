@@ -37,6 +37,8 @@ export interface DagRoot {
   readonly level: number;
 }
 
+const EXPENSIVE = new Set<AluOp>(['exp', 'log', 'log1p', 'sin', 'cos', 'tanh', 'sigmoid', 'pow', 'rand']);
+
 export class Dag {
   readonly nodes: DagNode[] = [];
   private readonly byKey = new Map<string, DagNode>();
@@ -61,6 +63,16 @@ export class Dag {
     }
     this.byExpr.set(e, node);
     return node;
+  }
+
+  /** Rough cost of computing every node once, in simple-op units (transcendentals cost more). */
+  get cost(): number {
+    let c = 0;
+    for (const n of this.nodes) {
+      if (n.k === 'load') c += 1;
+      else if (n.k === 'alu') c += EXPENSIVE.has(n.op!) ? 8 : n.op === 'div' || n.op === 'sqrt' || n.op === 'idiv' || n.op === 'mod' ? 2 : 1;
+    }
+    return Math.max(c, 1);
   }
 
   /** Whether some value is computed in float64 (downstream of `rand`, to match the cpu backend's bits). */

@@ -9,7 +9,7 @@ import type { FuncBuilder } from './assembler.js';
  * time followed by a scalar tail. Values that do not vary along the last dimension are
  * computed once per row. Kernels computing in float64 (downstream of `rand`) stay scalar.
  */
-export function renderMap(kernel: MapKernel): { f: FuncBuilder; vectorized: boolean } {
+export function renderMap(kernel: MapKernel): { f: FuncBuilder; vectorized: boolean; cost: number } {
   const shape = kernel.domain.length ? kernel.domain : [1];
   const n = shape.length;
   const cols = shape[n - 1]!;
@@ -41,5 +41,5 @@ export function renderMap(kernel: MapKernel): { f: FuncBuilder; vectorized: bool
     }
     forLoop(f, j, () => f.get(j), () => f.get(j).get(frame.ce).op('i32.lt_s'), 1, () => storeAll(false));
   });
-  return { f, vectorized };
+  return { f, vectorized, cost: dag.cost };
 }

@@ -6,7 +6,7 @@ import { Dag } from './dag.js';
 import { ExprEmitter } from './emit.js';
 import { elementAddress, forLoop, kernelFrame, storeScalar, storeVector } from './frame.js';
 import { packA, packB, packLocals } from './pack.js';
-import { matmulMicroKernel, MR, NR } from './microkernel.js';
+import { matmulMicroKernel, MR, NR, storeTile } from './microkernel.js';
 
 /**
  * Matrix products (a float32 sum over one inner dim of load(A)·load(B) with affine indices)
@@ -93,8 +93,8 @@ export function renderMatmul(kernel: ReduceKernel, plan: MatmulPlan): {
       f.comment('pack A[i0:i0+4, :] k-major, zero-padded');
       packA(f, { A, ap: apOf, ai, ak, k, kp, m, i0, aBase }, pl);
       forLoop(f, jr, () => f.i32Const(0), () => f.get(jr).get(ncl).op('i32.lt_s'), NR, () => {
-        matmulMicroKernel(f, { ap: apOf, bp: () => f.get(bp).get(jr).i32Const(kp * 4).op('i32.mul').op('i32.add'), tile: tileOf, kp });
-        writeTile(kernel, f, frame.inputs, out, { coords, iLocal, jLocal, i0, jc, jr, ncl, b, m, n, tile: tileOf, t, kk, flag });
+        const acc = matmulMicroKernel(f, { ap: apOf, bp: () => f.get(bp).get(jr).i32Const(kp * 4).op('i32.mul').op('i32.add'), kp });
+        writeTile(kernel, f, frame.inputs, out, { coords, iLocal, jLocal, i0, jc, jr, ncl, b, m, n, tile: tileOf, t, kk, flag, acc });
       });
     });
   });
@@ -121,10 +121,17 @@ function batchBases(f: FuncBuilder, plan: MatmulPlan, batch: readonly number[], 
 
 interface Tile {
   coords: readonly Local[]; iLocal: Local; jLocal: Local; i0: Local; jc: Local; jr: Local; ncl: Local; b: Local;
-  m: number; n: number; tile: () => void; t: Local; kk: Local; flag: Local;
+  m: number; n: number; tile: () => void; t: Local; kk: Local; flag: Local; acc: readonly Local[];
 }
 
-/** Applies the epilogue to the 4×8 tile in scratch and stores it: vector rows when whole, else element by element. */
+/** Epilogues up to this many DAG nodes are unrolled over the tile's registers; bigger ones loop over the tile in scratch. */
+const UNROLL_EPILOGUE = 32;
+
+/**
+ * Applies the epilogue to the finished tile and stores it: whole tiles four lanes at a time
+ * (straight from the accumulator registers when the epilogue is small), edge tiles element by
+ * element from the tile stored in scratch.
+ */
 function writeTile(kernel: ReduceKernel, f: FuncBuilder, inputs: ExprEmitter['inputs'], out: ExprEmitter['inputs'][number], o: Tile): void {
   const r = kernel.domain.length;
   const dag = new Dag(r + 1);
@@ -139,7 +146,22 @@ function writeTile(kernel: ReduceKernel, f: FuncBuilder, inputs: ExprEmitter['in
   if (dag.usesF64) f.i32Const(0);
   else f.get(o.i0).i32Const(MR).op('i32.add').i32Const(o.m).op('i32.le_s').get(o.jr).i32Const(NR).op('i32.add').get(o.ncl).op('i32.le_s').op('i32.and');
   f.if();
-  if (!dag.usesF64) {
+  if (!dag.usesF64 && dag.nodes.length <= UNROLL_EPILOGUE) {
+    const e = new ExprEmitter(f, dag, inputs, dims, r - 1);
+    for (let row = 0; row < MR; row++) {
+      f.get(o.i0).i32Const(row).op('i32.add').set(o.iLocal);
+      for (let h = 0; h < NR / 4; h++) {
+        f.get(o.jc).get(o.jr).op('i32.add').i32Const(h * 4).op('i32.add').set(o.jLocal);
+        e.acc = { scalar: null, vector: o.acc[row * (NR / 4) + h]! };
+        e.pushScope();
+        elementAddress(f, out, at);
+        e.vector(root);
+        storeVector(f, out);
+        e.popScope();
+      }
+    }
+  } else if (!dag.usesF64) {
+    storeTile(f, o.acc, o.tile);
     const e = new ExprEmitter(f, dag, inputs, dims, r - 1);
     e.acc = { scalar: null, vector: accV };
     forLoop(f, o.t, () => f.i32Const(0), () => f.get(o.t).i32Const(MR).op('i32.lt_s'), 1, () => {
@@ -158,6 +180,7 @@ function writeTile(kernel: ReduceKernel, f: FuncBuilder, inputs: ExprEmitter['in
   }
   f.else();
   {
+    storeTile(f, o.acc, o.tile);
     const e = new ExprEmitter(f, dag, inputs, dims, -1);
     e.acc = { scalar: accS, vector: null };
     forLoop(f, o.t, () => f.i32Const(0), () => f.get(o.t).i32Const(MR).op('i32.lt_s').get(o.i0).get(o.t).op('i32.add').i32Const(o.m).op('i32.lt_s').op('i32.and'), 1, () => {

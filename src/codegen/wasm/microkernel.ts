@@ -1,4 +1,4 @@
-import type { FuncBuilder } from './assembler.js';
+import type { FuncBuilder, Local } from './assembler.js';
 
 /** Rows and columns of the matmul micro-kernel's register tile. */
 export const MR = 4;
@@ -10,9 +10,9 @@ const NV = NR / 4;
  * The 4×8 micro-kernel: C[4][8] += Ap[k][4] ⊗ Bp[k][8] over kp (even) steps of packed panels,
  * two k steps per iteration. Eight f32x4 accumulators, two B vectors, one broadcast A value and
  * a product fit the 16 SIMD registers of x86-64 (one is the engine's scratch); 4×16, 5×8, 6×8
- * and 8×8 measured slower here (spills). The tile is stored row-major (4 rows of 8 floats).
+ * and 8×8 measured slower here (spills). Returns the accumulator locals (row r, vector h at r·2 + h).
  */
-export function matmulMicroKernel(f: FuncBuilder, o: { ap: () => void; bp: () => void; tile: () => void; kp: number }): void {
+export function matmulMicroKernel(f: FuncBuilder, o: { ap: () => void; bp: () => void; kp: number }): Local[] {
   const pa = f.local('i32', 'pa'), pb = f.local('i32', 'pb'), end = f.local('i32', 'pend');
   const c = Array.from({ length: MR * NV }, (_, i) => f.local('v128', `c${Math.floor(i / NV)}${i % NV}`));
   const bv = Array.from({ length: NV }, (_, i) => f.local('v128', `b${i}`));
@@ -35,9 +35,14 @@ export function matmulMicroKernel(f: FuncBuilder, o: { ap: () => void; bp: () =>
   f.get(pb).i32Const(2 * NR * 4).op('i32.add').set(pb);
   f.get(pa).get(end).op('i32.lt_u').brIf(top);
   f.end();
+  return c;
+}
+
+/** Stores the accumulators row-major (MR rows of NR floats) at `tile`. */
+export function storeTile(f: FuncBuilder, c: readonly Local[], tile: () => void): void {
   for (let r = 0; r < MR; r++) {
     for (let h = 0; h < NV; h++) {
-      o.tile();
+      tile();
       f.get(c[NV * r + h]!).mem('v128.store', r * NR * 4 + h * 16);
     }
   }

@@ -52,7 +52,7 @@ export type ReduceVariant = 'run' | 'partial' | 'finish';
 /** Bytes per output of a partial result slot. */
 export const PARTIAL_SLOT = 16;
 
-export function renderReduce(kernel: ReduceKernel, variant: ReduceVariant = 'run'): { f: FuncBuilder; mode: ReduceMode } {
+export function renderReduce(kernel: ReduceKernel, variant: ReduceVariant = 'run'): { f: FuncBuilder; mode: ReduceMode; cost: number } {
   const r = kernel.domain.length;
   const q = kernel.inner.length;
   const rank = r + q;
@@ -157,5 +157,5 @@ export function renderReduce(kernel: ReduceKernel, variant: ReduceVariant = 'run
     }
     forLoop(f, j, () => f.get(j), () => { f.get(j); colEnd(); f.op('i32.lt_s'); }, 1, point(false));
   }, range);
-  return { f, mode };
+  return { f, mode, cost: dag.cost };
 }

@@ -24,8 +24,10 @@ export interface WasmKernel {
   readonly rows: number;
   readonly cols: number;
   readonly colAlign: number;
-  /** Rough cost in element operations, to decide whether threads pay. */
+  /** Rough cost in simple operations (elements × ops per element), to decide whether threads pay. */
   readonly work: number;
+  /** Split columns rather than rows among threads when both can (a matmul with fewer rows than columns packs less of B per thread). */
+  readonly preferCols: boolean;
   /** Bytes of scratch each thread needs. */
   readonly scratchBytes: number;
   /** Nothing to compute (an empty output). */
@@ -55,9 +57,11 @@ export function renderWasm(kernel: Kernel, options: WasmRenderOptions): WasmKern
   let colAlign = 4;
   let work = outSize;
   let scratchBytes = 0;
+  let preferCols = false;
   if (k.kind === 'map') {
     const m = renderMap(k);
     f = m.f;
+    work = outSize * m.cost;
     how = m.vectorized ? 'map, 4 lanes' : 'map, scalar';
   } else {
     const inner = k.inner.reduce((a, b) => a * b, 1);
@@ -70,10 +74,12 @@ export function renderWasm(kernel: Kernel, options: WasmRenderOptions): WasmKern
       cols = m.cols;
       colAlign = m.colAlign;
       scratchBytes = m.scratchBytes;
+      preferCols = mm.m * mm.batch.reduce((a, b) => a * b, 1) < mm.n;
       how = `matmul ${m.describe}`;
     } else {
       const r = renderReduce(k);
       f = r.f;
+      work = outSize * Math.max(inner, 1) * r.cost;
       if (outSize <= MAX_SPLIT_OUTPUTS && inner >= MIN_SPLIT_INNER && k.inner[0]! >= 2) {
         extra.push(renderReduce(k, 'partial').f, renderReduce(k, 'finish').f);
         split = { extent: k.inner[0]!, slotBytes: outSize * PARTIAL_SLOT };
@@ -84,5 +90,5 @@ export function renderWasm(kernel: Kernel, options: WasmRenderOptions): WasmKern
   }
   const header = `${kernel.name}: ${kernel.kind} over [${kernel.domain.join(', ')}]${kernel.kind === 'reduce' ? ` ${kernel.op} over [${kernel.inner.join(', ')}]` : ''}; ${how}; rows ${rows} × cols ${cols}`;
   const { bytes, listing } = wrapModule([f, ...extra], options.shared, header);
-  return { name: kernel.name, bytes, listing, rows, cols, colAlign, work, scratchBytes, empty: outSize === 0, split };
+  return { name: kernel.name, bytes, listing, rows, cols, colAlign, work, preferCols, scratchBytes, empty: outSize === 0, split };
 }

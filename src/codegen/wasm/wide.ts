@@ -4,11 +4,12 @@ import type { ExprEmitter } from './emit.js';
 
 /**
  * A float sum's body in float64, as the cpu backend's JavaScript computes it: products of
- * float32 values are exact in float64, and `where(c, a·b, 0)` (windowed ops' padding) keeps
- * them exact, so sums of products lose nothing to float32 rounding before they accumulate.
+ * float32 values are exact in float64 (quotients nearly so), and `where(c, a·b, 0)` (windowed
+ * ops' padding) keeps them, so sums of products lose nothing to float32 rounding before they
+ * accumulate.
  * Other subexpressions are computed in float32 and widened.
  */
-const wideForm = (n: DagNode): boolean => n.k === 'const' || (n.op === 'mul' && n.args.every((a) => a.vt === 'f32'))
+const wideForm = (n: DagNode): boolean => n.k === 'const' || ((n.op === 'mul' || n.op === 'div') && n.vt === 'f32' && n.args.every((a) => a.vt === 'f32'))
   || (n.op === 'where' && n.vt === 'f32' && n.args[0]!.dtype === 'bool') || (n.op === 'neg' && n.vt === 'f32');
 
 /** Whether emitting `n` wide differs from widening its float32 value. */
@@ -20,7 +21,7 @@ export function hasWideForm(n: DagNode): boolean {
 export function wideScalar(e: ExprEmitter, n: DagNode): void {
   const f = e.f;
   if (n.k === 'const') { f.f64Const(n.value); return; }
-  if (n.op === 'mul' && wideForm(n)) { e.scalarAs(n.args[0]!, 'f64'); e.scalarAs(n.args[1]!, 'f64'); f.op('f64.mul'); return; }
+  if ((n.op === 'mul' || n.op === 'div') && wideForm(n)) { e.scalarAs(n.args[0]!, 'f64'); e.scalarAs(n.args[1]!, 'f64'); f.op(n.op === 'mul' ? 'f64.mul' : 'f64.div'); return; }
   if (n.op === 'neg' && wideForm(n)) { wideScalar(e, n.args[0]!); f.op('f64.neg'); return; }
   if (n.op === 'where' && wideForm(n)) {
     wideScalar(e, n.args[1]!);
@@ -44,11 +45,12 @@ export function wideVector(e: ExprEmitter, n: DagNode): [Local, Local] {
   };
   if (n.k === 'const') {
     f.f64Const(n.value).op('f64x2.splat').tee(lo).set(hi);
-  } else if (n.op === 'mul' && wideForm(n)) {
+  } else if ((n.op === 'mul' || n.op === 'div') && wideForm(n)) {
     const [alo, ahi] = wideVector(e, n.args[0]!);
     const [blo, bhi] = wideVector(e, n.args[1]!);
-    f.get(alo).get(blo).op('f64x2.mul').set(lo);
-    f.get(ahi).get(bhi).op('f64x2.mul').set(hi);
+    const op = n.op === 'mul' ? 'f64x2.mul' : 'f64x2.div';
+    f.get(alo).get(blo).op(op).set(lo);
+    f.get(ahi).get(bhi).op(op).set(hi);
   } else if (n.op === 'neg' && wideForm(n)) {
     const [alo, ahi] = wideVector(e, n.args[0]!);
     f.get(alo).op('f64x2.neg').set(lo);

@@ -10,7 +10,8 @@ import type { Slice, ThreadPool } from './threads.js';
  * The `wasm` backend: every buffer lives in one WebAssembly.Memory (a byte offset and a size),
  * kernels are WebAssembly modules with SIMD generated from the Kernel IR, and big launches
  * split their rows (or columns) across worker threads that share the memory. Launches below
- * `threshold` element operations run on the calling thread alone.
+ * `threshold` operations (about 0.1-0.2 ms of one thread's work: waking a worker costs tens of
+ * microseconds) run on the calling thread alone.
  */
 interface WasmBuffer extends DeviceBuffer {
   readonly ptr: number;
@@ -44,7 +45,7 @@ export class WasmBackend implements Backend {
   threshold: number;
 
   constructor(readonly heap: WasmHeap, private readonly pool: ThreadPool | null, options: Partial<WasmBackendOptions> = {}) {
-    this.threshold = options.threshold ?? 1 << 15;
+    this.threshold = options.threshold ?? 1 << 18;
   }
 
   /** Threads a big launch uses (1 without workers). */
@@ -153,7 +154,7 @@ export class WasmBackend implements Backend {
     const units = Math.ceil(cols / colAlign);
     if (threads === 1 || (rows < threads && units < threads && rows < 2)) return [{ rs: 0, re: rows, cs: 0, ce: cols, scratch: at(0) }];
     const out: Slice[] = [];
-    if (rows >= threads || units < threads) {
+    if ((rows >= threads && !(plan.preferCols && units >= threads)) || units < threads) {
       for (let t = 0; t < threads; t++) out.push({ rs: Math.floor((rows * t) / threads), re: Math.floor((rows * (t + 1)) / threads), cs: 0, ce: cols, scratch: at(t) });
     } else {
       for (let t = 0; t < threads; t++) {

@@ -18,7 +18,7 @@ export const CTL = {
 export const COMMAND_RUN = 1;
 export const COMMAND_EXIT = 2;
 /** Polls of the epoch before a worker blocks in Atomics.wait (a launch often follows soon). */
-export const SPIN = 1 << 14;
+export const SPIN = 256;
 
 /**
  * A worker's loop, as script text shared by Node's worker_threads (`eval: true`) and browser
