@@ -1,0 +1,15 @@
+import * as kiln from '../src/index.js';
+import { keras } from '../src/index.js';
+const { layers } = keras;
+const [[x, y]] = await keras.datasets.mnist.loadData();
+const model = new keras.Sequential([new layers.Flatten({ inputShape: [28, 28] }), new layers.Dense(256, { activation: 'relu' }), new layers.Dense(10, { activation: 'softmax' })]);
+model.compile({ optimizer: new keras.optimizers.Adam({ learningRate: 1e-3 }), loss: new keras.losses.SparseCategoricalCrossentropy(), metrics: ['accuracy'] });
+const times: number[] = []; let last = performance.now();
+const cb = { onTrainBatchEnd: () => { const t = performance.now(); times.push(t - last); last = t; } };
+const t0 = performance.now(); last = t0;
+await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, callbacks: [cb] });
+console.log('epoch', (performance.now() - t0).toFixed(0), 'ms; first steps', times.slice(0, 12).map((t) => t.toFixed(0)).join(' '), '; steps 100-110', times.slice(100, 110).map((t) => t.toFixed(1)).join(' '), '; last', times.at(-1)!.toFixed(1));
+const t1 = performance.now();
+await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
+console.log('epoch 2', (performance.now() - t1).toFixed(0));
+process.exit(0);
