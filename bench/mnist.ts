@@ -248,27 +248,40 @@ async function runModel(model: ModelName, d: HostData, options: MnistOptions, tf
   const epochsOf = (name: ImplName) => (name === `kiln-${defaultBackend}` ? epochs : Math.min(epochs, options.peerEpochs));
   log(`\n${model}: ${model === 'mlp' ? 'Flatten → Dense(256, relu) → Dense(10, softmax)' : 'Reshape → Conv2D(32, 3, relu) → MaxPooling2D(2) → Flatten → Dense(10, softmax)'}; Adam 1e-3, batch ${options.batch}, ${d.nTrain} training digits; ${epochs} epoch${epochs > 1 ? 's' : ''} for kiln-${defaultBackend}, ${Math.min(epochs, options.peerEpochs)} for the others`);
   const notes: string[] = [];
-  const trainers: { t: Trainer; subset: number | null; wall: number[]; cpu: number[] }[] = [];
+  // Each implementation is made just before its first epoch, so that the start-up work of one
+  // (worker threads, WebAssembly compilation) cannot land in another's first epoch.
+  interface Entry { readonly name: ImplName; readonly make: () => Promise<Trainer>; t: Trainer | null; readonly subset: number | null; readonly wall: number[]; readonly cpu: number[] }
+  const entries: Entry[] = [];
   for (const name of options.impls) {
     const [lib, backend] = name.split('-') as ['kiln' | 'tfjs', 'cpu' | 'wasm'];
-    if (lib === 'tfjs' && !tfBackends.includes(backend)) { notes.push(`${name}: unavailable`); continue; }
+    if (lib === 'tfjs' && !tfBackends.includes(backend)) { notes.push(`${name}: unavailable`); log(`  ${name}: unavailable`); continue; }
     const subset = options.noSubset ? null : subsetFor(name, model, options.quick);
     const data = subset !== null && subset < d.nTrain ? { ...d, nTrain: subset, trainX: d.trainX.subarray(0, subset * 784), trainY: d.trainY.subarray(0, subset) } : d;
-    try {
-      const t = await (lib === 'kiln' ? kilnTrainer : tfTrainer)(name, backend, model, data, options.batch);
-      trainers.push({ t, subset: data === d ? null : subset, wall: [], cpu: [] });
-    } catch (e) {
-      notes.push(`${name}: unavailable (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
-      if (process.env.BENCH_DEBUG) console.error(e);
-    }
+    const make = () => (lib === 'kiln' ? kilnTrainer : tfTrainer)(name, backend, model, data, options.batch);
+    entries.push({ name, make, t: null, subset: data === d ? null : subset, wall: [], cpu: [] });
   }
-  for (const n of notes) log(`  ${n}`);
-  let live = [...trainers];
+  let live = [...entries];
+  const drop = (entry: Entry, msg: string, line: string[]) => {
+    notes.push(msg);
+    line.push(msg);
+    live = live.filter((x) => x !== entry);
+    try { entry.t?.dispose(); } catch { /* already broken */ }
+  };
   for (let e = 0; e < epochs; e++) {
     const line: string[] = [];
-    for (const entry of live) {
-      if (entry.wall.length >= epochsOf(entry.t.name)) continue;
-      const { t, subset } = entry;
+    for (const entry of [...live]) {
+      if (entry.wall.length >= epochsOf(entry.name)) continue;
+      const { subset } = entry;
+      if (!entry.t) {
+        try {
+          entry.t = await entry.make();
+        } catch (err) {
+          drop(entry, `${entry.name}: unavailable (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, line);
+          if (process.env.BENCH_DEBUG) console.error(err);
+          continue;
+        }
+      }
+      const t = entry.t;
       try {
         await t.prepare();
         const [wall0, cpu0] = [performance.now(), cpuNow()];
@@ -278,17 +291,14 @@ async function runModel(model: ModelName, d: HostData, options: MnistOptions, tf
         entry.cpu.push((cpuNow() - cpu0) * scale);
         line.push(`${t.name} ${seconds(entry.wall.at(-1)!)} s${subset === null ? '' : '*'}`);
       } catch (err) {
-        const msg = `${t.name}: failed in epoch ${entry.wall.length + 1} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
-        notes.push(msg);
-        line.push(msg);
-        live = live.filter((x) => x !== entry);
-        try { t.dispose(); } catch { /* already broken */ }
+        drop(entry, `${t.name}: failed in epoch ${entry.wall.length + 1} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, line);
       }
     }
     log(`  epoch ${e + 1}/${epochs}: ${line.join(', ')}`);
   }
   const rows: Row[] = [];
   for (const { t, subset, wall, cpu } of live) {
+    if (!t) continue;
     await t.prepare();
     rows.push({ name: t.name, wall, cpu, accuracy: await t.accuracy(), subset });
     t.dispose();
