@@ -89,7 +89,7 @@ function applyEager(op: string, inputs: readonly Tensor[], attrs: Attrs): Tensor
     entry = { executable: compileGraph(graph, backend).executable, type: out.type, checkValues };
     eagerCache.set(backend.name, op, attrs, inputs, entry);
   }
-  const storages = inputs.map((t) => t.storage(op));
+  const storages = inputs.map((t) => t.storageOn(backend, op));
   // Only where reading back is cheap and synchronous; WebGPU skips it, as TF's GPU kernels do.
   if (entry.checkValues && backend.name !== 'webgpu') entry.checkValues((i) => storages[i]!.backend.readSync(storages[i]!.buffer));
   const [storage] = entry.executable.run(storages, variableSlot);

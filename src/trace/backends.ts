@@ -1,5 +1,6 @@
 import { KilnError } from '../ir/index.js';
 import { CpuBackend, type Backend, type BackendName } from '../runtime/index.js';
+import { createWasmBackend, createWasmBackendNow, WasmBackend, wasmSupported } from '../runtime/wasm/index.js';
 
 type BackendFactory = () => Promise<Backend>;
 
@@ -7,12 +8,13 @@ const factories = new Map<BackendName, BackendFactory>([
   ['cpu', async () => new CpuBackend()],
   // Loaded on first use: the module (and, in Node, Dawn) only when someone asks for WebGPU.
   ['webgpu', async () => (await import('../runtime/webgpu/index.js')).createWebGpuBackend()],
-  // Loaded on first use: WebAssembly kernels over a shared memory, with worker threads.
-  ['wasm', async () => (await import('../runtime/wasm/index.js')).createWasmBackend()],
+  // WebAssembly SIMD kernels over a shared memory, with worker threads.
+  ['wasm', async () => createWasmBackend()],
 ]);
 const made = new Map<BackendName, Backend>();
-let current: Backend = new CpuBackend();
-made.set('cpu', current);
+const fromEnvironment = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KILN_BACKEND;
+let current: Backend = initialBackend();
+made.set(current.name, current);
 
 /** Makes a backend available by name (the wasm and webgpu backends register here). */
 export function registerBackend(name: BackendName, factory: BackendFactory): void {
@@ -41,15 +43,25 @@ export function getBackend(): BackendName {
 }
 
 /**
- * `KILN_BACKEND=webgpu` (or another name) selects the backend when kiln loads. Making a backend
- * is asynchronous, so a program awaits `kiln.ready()` before its first op; until then ops run
- * on cpu. If the requested backend cannot be made, every later op throws that error instead
- * of quietly running elsewhere.
+ * The default backend is `wasm`, made at once on the calling thread (its worker threads join
+ * when they are up); where WebAssembly SIMD is missing, `cpu`. `KILN_BACKEND=cpu` keeps to cpu;
+ * another name (webgpu) is made asynchronously, and ops run on cpu until it is ready.
  */
-const fromEnvironment = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KILN_BACKEND;
+function initialBackend(): Backend {
+  if (fromEnvironment && fromEnvironment !== 'wasm') return new CpuBackend();
+  if (!wasmSupported()) return new CpuBackend();
+  return createWasmBackendNow();
+}
+
+/**
+ * `KILN_BACKEND=webgpu` (or another name) selects the backend when kiln loads. Making it is
+ * asynchronous, so a program awaits `kiln.ready()` before its first op (it also waits for the
+ * wasm backend's worker threads). If the requested backend cannot be made, every later op
+ * throws that error instead of quietly running elsewhere.
+ */
 let startupError: KilnError | null = null;
-let startup: Promise<void> = Promise.resolve();
-if (fromEnvironment && fromEnvironment !== 'cpu') {
+let startup: Promise<void> = current instanceof WasmBackend ? current.threadsReady : Promise.resolve();
+if (fromEnvironment && fromEnvironment !== 'cpu' && fromEnvironment !== current.name) {
   startup = setBackend(fromEnvironment as BackendName).catch((e: unknown) => {
     startupError = e instanceof KilnError ? e : new KilnError(String(e), { op: 'setBackend' });
     throw startupError;

@@ -94,7 +94,7 @@ export class ConcreteFunction {
 
   /** @internal Runs with the tensor leaves of already-matched arguments. */
   run(leaves: readonly Tensor[]): unknown {
-    const inputs = leaves.map((t) => t.storage(this.name));
+    const inputs = leaves.map((t) => t.storageOn(this.compiled.executable.backend, this.name));
     const outs = this.compiled.executable.run([...inputs, ...this.captures], variableSlot);
     const tensors = outs.map((s, i) => new Tensor(this.compiled.optimized.outputs[i]!.type, { storage: s }));
     return fill(this.outputTemplate, tensors);

@@ -58,6 +58,9 @@ function detectorFor(fn: object): FrequentTracingDetector {
   return d;
 }
 
+/** Concrete functions are per backend: one traced on cpu keeps its kernels and captures there. */
+const onBackend = (signature: string): string => `${currentBackend().name} ${signature}`;
+
 /** The trace cache of one compiled function. */
 export class TraceCache<A extends unknown[], R> {
   readonly concreteFunctions = new Map<string, ConcreteFunction>();
@@ -73,27 +76,30 @@ export class TraceCache<A extends unknown[], R> {
     // Inside another trace, a compiled function is inlined into the caller's graph. While an
     // eager GradientTape records, it runs op by op so the tape sees (and differentiates) its ops.
     if (eagerly || currentTrace() || eagerTapesRecording()) return this.fn(...args);
-    const key = signatureKey(args);
+    const signature = signatureKey(args);
+    const key = onBackend(signature);
     let cf = this.concreteFunctions.get(key);
     this.detector.note(!cf, this.name);
-    if (!cf) cf = this.trace(args, key);
+    if (!cf) cf = this.trace(args, key, signature);
     return cf.run(tensorLeaves(args)) as R;
   }
 
   concrete(args: A): ConcreteFunction {
-    const key = signatureKey(args);
-    return this.concreteFunctions.get(key) ?? this.trace(args, key);
+    const signature = signatureKey(args);
+    const key = onBackend(signature);
+    return this.concreteFunctions.get(key) ?? this.trace(args, key, signature);
   }
 
-  private trace(args: A, key: string): ConcreteFunction {
+  private trace(args: A, key: string, signature: string): ConcreteFunction {
     const first = this.traceCount === 0;
     let state = this.traceOnce(args, first, false);
     // As in tf.function: a first trace that created variables is traced again without creating them.
     if (state.state.createdVariables.length > 0) state = this.traceOnce(args, false, true);
     const { state: trace, template } = state;
-    const compiled = compileGraph(trace.graph, currentBackend(), this.options);
-    const captures = [...trace.captures.keys()].map((t) => t.storage(this.name).retain());
-    const cf = new ConcreteFunction(this.name, key, compiled, template, captures);
+    const backend = currentBackend();
+    const compiled = compileGraph(trace.graph, backend, this.options);
+    const captures = [...trace.captures.keys()].map((t) => t.storageOn(backend, this.name).retain());
+    const cf = new ConcreteFunction(this.name, signature, compiled, template, captures);
     const dump = dumpDirectory();
     if (dump) dumpTrace(dump, this, this.name, args, key, compiled);
     this.concreteFunctions.set(key, cf);

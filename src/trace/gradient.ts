@@ -103,6 +103,6 @@ function runCompiledGradient(recording: Recording, target: Value, sources: reado
   for (const b of recording.bindings) storageOf.set(b.param.id, { storage: b.storage });
   const inputs = entry.bound.map((id) => storageOf.get(id)!.storage);
   // The seed parameter was made before any forward value was bound, so it comes first.
-  const outs = entry.executable.run(seed ? [seed.storage('gradient'), ...inputs] : inputs, variableSlot);
+  const outs = entry.executable.run(seed ? [seed.storageOn(backend, 'gradient'), ...inputs] : inputs, variableSlot);
   return entry.outputOf.map((i) => (i < 0 ? null : new Tensor(entry!.outputTypes[i]!, { storage: outs[i]! })));
 }

@@ -1,6 +1,7 @@
 import { KilnError, sizeOf, type DType, type TensorType, type TypedArray, type Value } from '../ir/index.js';
-import type { Storage } from '../runtime/index.js';
+import type { Backend, Storage } from '../runtime/index.js';
 import { formatTensor, toNested } from './format.js';
+import { rehome } from './rehome.js';
 import { track, untrack } from './scope.js';
 import type { TraceState } from './trace-state.js';
 
@@ -61,6 +62,12 @@ export class Tensor {
       throw new KilnError(`tensor ${this.describe()} is symbolic (made while tracing ${fn}) and has no value outside it; return it from the function instead`, { op });
     }
     return this.slot.storage;
+  }
+
+  /** @internal The live storage on `backend`, moved there first if the tensor was made on another one. */
+  storageOn(backend: Backend, op: string): Storage {
+    const s = this.storage(op);
+    return s.backend === backend ? s : rehome(this.slot!, backend, this.describe(), op);
   }
 
   describe(): string {

@@ -1,6 +1,7 @@
 import { Graph, KilnError, sizeOf, type TensorType, type Value, type VariableRef } from '../ir/index.js';
 import type { Storage, VariableSlot } from '../runtime/index.js';
 import { currentBackend } from './backends.js';
+import { rehome } from './rehome.js';
 import { compileGraph } from './pipeline.js';
 import { keep } from './scope.js';
 import { Tensor } from './tensor.js';
@@ -60,14 +61,19 @@ export class Variable extends Tensor implements VariableRef {
   }
 }
 
+/** A variable's slot for a run on the current backend (its value moved there first if need be). */
 export function variableSlot(ref: VariableRef): VariableSlot {
-  return (ref as Variable).varSlot;
+  const v = ref as Variable;
+  const slot = v.varSlot;
+  const backend = currentBackend();
+  if (slot.storage.backend !== backend) rehome(slot, backend, v.describe(), 'readVariable');
+  return slot;
 }
 
 /** The initial value's storage; a symbolic initial value is computed now, outside the trace. */
 function initialStorage(initial: Tensor, trace: TraceState | null): Storage {
   if (!(initial instanceof Tensor)) throw new KilnError(`expects a tensor initial value`, { op: 'Variable' });
-  if (!initial.value) return initial.storage('Variable').retain();
+  if (!initial.value) return initial.storageOn(currentBackend(), 'Variable').retain();
   if (!trace || initial.trace !== trace) throw new KilnError(`initial value ${initial.describe()} belongs to another trace`, { op: 'Variable' });
   return evaluateDetached(trace, initial.value);
 }
@@ -101,7 +107,7 @@ function evaluateDetached(trace: TraceState, value: Value): Storage {
   }
   graph.outputs = [map.get(value)!];
   const { executable } = compileGraph(graph, currentBackend());
-  const [storage] = executable.run(inputs.map((t) => t.storage('Variable')), variableSlot);
+  const [storage] = executable.run(inputs.map((t) => t.storageOn(currentBackend(), 'Variable')), variableSlot);
   executable.dispose();
   if (storage!.buffer.size !== sizeOf(value.type.shape)) throw new Error('kiln: initializer size mismatch');
   return storage!;

@@ -49,7 +49,7 @@ describe('the built kiln bin', () => {
     expect(stderr).toContain('app done');
     expect(stdout).toContain('double: traced 2 times');
     expect(stdout).toContain('retraced: vs trace 0, args[0].shape: [3] -> [1,2]');
-    expect(stdout).toMatch(/\/\/ ----- kernel double_0_\w+ \(js, loop\)\n/);
+    expect(stdout).toMatch(/\/\/ ----- kernel double_0_\w+ \(wasm, \w+\)\n/);
     const html = await run(process.execPath, ['dist/cli/main.js', 'inspect', 'app.mjs', '--format', 'html', '-q'], { cwd: work, maxBuffer: 64 * 1024 * 1024 });
     expect(html.stdout).toMatch(/^<!doctype html>[\s\S]*<\/html>\n$/);
   });

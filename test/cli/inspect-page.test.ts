@@ -47,7 +47,7 @@ describe.skipIf(skip)('the kiln inspect page in headless Chromium', () => {
     await tab.goto(pathToFileURL(page).href);
     await tab.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
 
-    expect(await tab.textContent('#trace option')).toBe('trace 0 of trainStep(f32[8,4], f32[8,3]) on cpu');
+    expect(await tab.textContent('#trace option')).toBe('trace 0 of trainStep(f32[8,4], f32[8,3]) on wasm');
     expect(await tab.textContent('#stage-name')).toBe('traced');
     const nodes = await tab.locator('#graph svg g.node').count();
     expect(nodes).toBeGreaterThan(20);

@@ -19,7 +19,8 @@ const render = async (options: Partial<InspectOptions>) => (await inspect(dir, [
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kiln-inspect-test-'));
-  cli = await kiln(['inspect', fixture, '--fn', 'trainStep', '--after', 'all', '--out', dir]);
+  // On cpu, whose kernels are readable JavaScript (the default backend, wasm, has its own test below).
+  cli = await kiln(['inspect', fixture, '--fn', 'trainStep', '--after', 'all', '--out', dir, '--backend', 'cpu']);
 }, 120_000);
 
 afterAll(async () => {
@@ -112,6 +113,14 @@ describe('kiln inspect, text', () => {
     const forward = trace.kernels.find((k) => k.inputs[0]?.value === 0 && k.fusion === 'contraction' && k.outputs[0]!.size === 24)!;
     expect(forward.flops).toBeGreaterThanOrEqual(2 * 8 * 4 * 3);
     expect(forward.inputs.map((b) => b.bytes)).toEqual([128, 48, 12]);
+  });
+
+  it('runs the script on the default backend, wasm, unless --backend says otherwise; its kernels are WebAssembly', async () => {
+    const { stdout, code, stderr } = await kiln(['inspect', fixture, '--fn', 'scale', '--trace', '0', '--kernels', '-q']);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('=== trace 0 of scale(f32[8,4], 2) on wasm');
+    expect(stdout).toMatch(/\/\/ ----- kernel scale_0_\w+ \(wasm, \w+\)\n;; scale_0_\w+: reduce over \[8\] sum over \[4\]/);
+    expect(stdout).toContain('(import "env" "memory" (memory');
   });
 
   it('lists every function and trace, with the reason of each retrace', async () => {

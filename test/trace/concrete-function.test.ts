@@ -43,7 +43,7 @@ describe('ConcreteFunction', () => {
     const cf = f.concrete(x, y);
     expect(cf.kernels.length).toBeGreaterThan(0);
     for (const k of cf.kernels) {
-      expect(k.language).toBe('js');
+      expect(k.language).toBe({ cpu: 'js', wasm: 'wasm', webgpu: 'wgsl' }[kiln.getBackend()]);
       expect(k.source.length).toBeGreaterThan(0);
     }
     const stats = cf.stats;

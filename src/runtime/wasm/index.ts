@@ -1,3 +1,3 @@
 export * from './heap.js';
 export * from './wasm-backend.js';
-export { createWasmBackend } from './create.js';
+export { createWasmBackend, createWasmBackendNow, wasmSupported } from './create.js';

@@ -40,12 +40,23 @@ export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
   private readonly cache = new Map<string, WasmCompiled>();
   private readonly host = hostFunctions();
-  private kernelCount = 0;
+  /** Every compiled module by kernel id, for workers that join later. */
+  private readonly modules: { module: WebAssembly.Module; bytes: Uint8Array }[] = [];
   private scratch = { ptr: 0, bytes: 0 };
   threshold: number;
+  /** Resolves when the worker threads have joined (at once when there are none). */
+  threadsReady: Promise<void> = Promise.resolve();
 
-  constructor(readonly heap: WasmHeap, private readonly pool: ThreadPool | null, options: Partial<WasmBackendOptions> = {}) {
+  constructor(readonly heap: WasmHeap, private pool: ThreadPool | null, options: Partial<WasmBackendOptions> = {}) {
     this.threshold = options.threshold ?? 1 << 18;
+  }
+
+  /** Workers started after the backend was made: they get every kernel compiled so far, then take launches. */
+  attachPool(pool: ThreadPool | null): void {
+    if (!pool) return;
+    if (this.pool) throw new Error('kiln: the wasm backend already has worker threads');
+    this.modules.forEach((m, id) => pool.register(id, m.module, m.bytes));
+    this.pool = pool;
   }
 
   /** Threads a big launch uses (1 without workers). */
@@ -100,7 +111,8 @@ export class WasmBackend implements Backend {
     if (hit) return hit.name === kernel.name ? hit : { ...hit, name: kernel.name, source: plan.listing };
     const module = new WebAssembly.Module(plan.bytes);
     const instance = new WebAssembly.Instance(module, { env: { memory: this.heap.memory }, host: this.host });
-    const id = this.kernelCount++;
+    const id = this.modules.length;
+    this.modules.push({ module, bytes: plan.bytes });
     this.pool?.register(id, module, plan.bytes);
     const exports = instance.exports as Record<string, RunFn | undefined>;
     const compiled: WasmCompiled = {
