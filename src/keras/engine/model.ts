@@ -3,6 +3,7 @@ import { KilnError, Tensor, type CompiledFunction } from '../../api/index.js';
 import * as losses from '../losses/index.js';
 import * as metrics from '../metrics/index.js';
 import * as optimizers from '../optimizers/index.js';
+import { resolveOutputs, type OutputTarget, type PerOutput } from './compile-outputs.js';
 import { FunctionalGraph } from './functional.js';
 import { KerasTensor, traceSpecs, type Shape } from './keras-tensor.js';
 import { Layer, type CallArgs } from './layer.js';
@@ -31,9 +32,18 @@ export interface ModelArgs {
 export interface CompileArgs {
   /** A name ('adam', 'sgd', 'rmsprop', ...) or an Optimizer; 'rmsprop' by default (as Keras). */
   readonly optimizer?: optimizers.OptimizerIdentifier;
-  /** A name, Loss object or function; for several outputs, one per output. */
-  readonly loss?: losses.LossIdentifier | readonly losses.LossIdentifier[];
-  readonly metrics?: readonly metrics.MetricIdentifier[];
+  /**
+   * A name, Loss object or function. For several outputs: one for all, a list in output order, or
+   * a record keyed by output name (outputs given none are not in the loss).
+   */
+  readonly loss?: PerOutput<losses.LossIdentifier | null>;
+  /** Several outputs: each output's loss is scaled by its weight (default 1) in the total. */
+  readonly lossWeights?: readonly number[] | Readonly<Record<string, number>>;
+  /**
+   * Metric names, objects or functions. For several outputs, a flat list applies to each output
+   * (logged as `<output>_<metric>`); or a list of lists in output order, or a record by output name.
+   */
+  readonly metrics?: PerOutput<metrics.MetricIdentifier | readonly metrics.MetricIdentifier[]>;
 }
 
 interface Compiled {
@@ -41,6 +51,8 @@ interface Compiled {
   readonly losses: readonly losses.Loss[];
   readonly metrics: readonly metrics.Metric[];
   readonly lossTracker: metrics.Mean;
+  /** For models with several outputs: what each output contributes and logs. */
+  readonly outputs: readonly OutputTarget[] | null;
 }
 
 /**
@@ -128,14 +140,35 @@ export class Model extends Layer {
   /** Sets the optimizer, loss and metrics; unknown names throw here, before any step. */
   compile(args: CompileArgs = {}): void {
     const optimizer = optimizers.get(args.optimizer ?? 'rmsprop');
-    const lossList = args.loss === undefined ? [] : Array.isArray(args.loss) ? args.loss : [args.loss as losses.LossIdentifier];
-    const resolved = lossList.map((l) => losses.get(l));
-    const lossHint = lossList.length === 1 ? lossList[0] : undefined;
-    const metricList = (args.metrics ?? []).map((m) => metrics.get(m, lossHint));
-    this.#compiled = { optimizer, losses: resolved, metrics: metricList, lossTracker: new metrics.Mean({ name: 'loss' }, 'down') };
+    const lossTracker = new metrics.Mean({ name: 'loss' }, 'down');
+    const names = this.outputNamesFor(args.loss);
+    if (names.length > 1) {
+      const outputs = resolveOutputs(args, names);
+      const resolved = outputs.flatMap((o) => (o.loss ? [o.loss] : []));
+      this.#compiled = { optimizer, losses: resolved, metrics: outputs.flatMap((o) => o.metrics), lossTracker, outputs };
+    } else {
+      const lossList = args.loss === undefined || args.loss === null ? [] : Array.isArray(args.loss) ? args.loss : [args.loss as losses.LossIdentifier];
+      if (isPlainRecord(args.loss) || isPlainRecord(args.metrics) || args.lossWeights !== undefined) {
+        throw new KilnError(`model '${this.name}' has one output: give loss and metrics directly, not per output`, { op: 'compile' });
+      }
+      const resolved = lossList.filter((l): l is losses.LossIdentifier => l !== null).map((l) => losses.get(l));
+      const lossHint = lossList.length === 1 ? lossList[0] ?? undefined : undefined;
+      const metricList = ((args.metrics ?? []) as readonly metrics.MetricIdentifier[]).map((m) => metrics.get(m, lossHint));
+      this.#compiled = { optimizer, losses: resolved, metrics: metricList, lossTracker, outputs: null };
+    }
     this.trainFunction = null;
     this.testFunction = null;
     this.predictFunction = null;
+  }
+
+  /**
+   * Output names as Keras logs them: a functional model's output layers; otherwise, when compile
+   * is given a list of several losses, `output_1`, `output_2`, ...
+   */
+  private outputNamesFor(loss: CompileArgs['loss']): string[] {
+    if (this.#graph && !this.#singleOutput) return this.#graph.outputs.map((t) => t.node.layer.name);
+    if (Array.isArray(loss) && loss.length > 1) return loss.map((_, i) => `output_${i + 1}`);
+    return [];
   }
 
   get isCompiled(): boolean {
@@ -160,7 +193,9 @@ export class Model extends Layer {
   /** The metrics reset at each epoch and each evaluate, whose results the steps log. */
   get metrics(): metrics.Metric[] {
     const c = this.#compiled;
-    return c ? [c.lossTracker, ...c.metrics] : [];
+    if (!c) return [];
+    const perOutputLosses = (c.outputs ?? []).flatMap((o) => (o.lossTracker ? [o.lossTracker] : []));
+    return [c.lossTracker, ...perOutputLosses, ...c.metrics];
   }
 
   get metricsNames(): string[] {
@@ -177,7 +212,17 @@ export class Model extends Layer {
     const ys = args.y instanceof Tensor ? [args.y] : args.y;
     const preds = args.yPred instanceof Tensor ? [args.yPred] : args.yPred;
     const terms: Tensor[] = [];
-    if (c.losses.length > 0) {
+    if (c.outputs) {
+      if (ys.length !== c.outputs.length || preds.length !== c.outputs.length) {
+        throw new KilnError(`the model has ${c.outputs.length} outputs (${c.outputs.map((o) => o.name).join(', ')}) but ${ys.length} targets and ${preds.length} predictions were given`, { op: 'computeLoss' });
+      }
+      c.outputs.forEach((o, i) => {
+        if (!o.loss) return;
+        const term = o.loss.call(ys[i]!, preds[i]!, args.sampleWeight);
+        o.lossTracker!.updateState(term, batchSizeOf(preds[i]!));
+        terms.push(o.weight === 1 ? term : kiln.mul(term, o.weight));
+      });
+    } else if (c.losses.length > 0) {
       if (ys.length !== preds.length) throw new KilnError(`the model has ${preds.length} outputs but ${ys.length} targets were given`, { op: 'computeLoss' });
       if (c.losses.length !== 1 && c.losses.length !== preds.length) throw new KilnError(`${c.losses.length} losses for ${preds.length} outputs`, { op: 'computeLoss' });
       preds.forEach((p, i) => terms.push((c.losses[i] ?? c.losses[0]!).call(ys[i]!, p, args.sampleWeight)));
@@ -190,7 +235,11 @@ export class Model extends Layer {
   /** Updates the compiled metrics with a batch and returns every metric's result. */
   computeMetrics(_x: ModelIO, y: ModelIO, yPred: ModelIO, sampleWeight?: Tensor): StepLogs {
     const c = this.compiled('computeMetrics');
-    if (c.metrics.length > 0) {
+    if (c.outputs) {
+      const ys = y instanceof Tensor ? [y] : y;
+      const preds = yPred instanceof Tensor ? [yPred] : yPred;
+      c.outputs.forEach((o, i) => { for (const m of o.metrics) m.updateState(ys[i]!, preds[i]!, sampleWeight); });
+    } else if (c.metrics.length > 0) {
       if (!(y instanceof Tensor) || !(yPred instanceof Tensor)) throw new KilnError('compiled metrics support single-output models only', { op: 'computeMetrics' });
       for (const m of c.metrics) m.updateState(y, yPred, sampleWeight);
     }
@@ -291,4 +340,8 @@ export class Model extends Layer {
 export function batchSizeOf(x: ModelIO): number {
   const first = x instanceof Tensor ? x : x[0];
   return first?.shape[0] ?? 0;
+}
+
+function isPlainRecord(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }

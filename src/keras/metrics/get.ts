@@ -53,15 +53,16 @@ function accuracyFor(name: string, lossHint: losses.LossIdentifier | undefined):
 
 /**
  * Resolves a metric identifier as keras.metrics.get (and compile) do. A name makes a new
- * metric named as written; `lossHint` is the model's loss, which decides what 'accuracy' means.
+ * metric named as written (or `name`); `lossHint` is the model's loss, which decides what
+ * 'accuracy' means.
  */
-export function get(identifier: MetricIdentifier, lossHint?: losses.LossIdentifier): Metric {
+export function get(identifier: MetricIdentifier, lossHint?: losses.LossIdentifier, name?: string): Metric {
   if (identifier instanceof Metric) return identifier;
-  if (typeof identifier === 'function') return new MeanMetricWrapper(identifier);
+  if (typeof identifier === 'function') return new MeanMetricWrapper(identifier, name === undefined ? {} : { name });
   if (typeof identifier === 'string') {
-    if (identifier === 'accuracy' || identifier === 'acc') return accuracyFor(identifier, lossHint);
+    if (identifier === 'accuracy' || identifier === 'acc') return accuracyFor(name ?? identifier, lossHint);
     const key = lookup.get(normalize(identifier));
-    if (key) return BY_NAME[key]!(identifier);
+    if (key) return BY_NAME[key]!(name ?? identifier);
     const known = ['accuracy', 'acc', ...Object.keys(ALIASES), ...Object.keys(BY_NAME)].map((k) => `'${k}'`).join(', ');
     throw new KilnError(`unknown metric '${identifier}'; known metrics: ${known} (or a Metric object, or a function (yTrue, yPred) => Tensor)`, { op: 'metrics.get' });
   }
