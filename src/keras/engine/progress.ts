@@ -33,10 +33,10 @@ function stdout(): Stdout | null {
 }
 
 /**
- * Progress output of fit. On a terminal with verbose 1, a live bar per epoch (cli-progress)
- * with steps, ETA and the running loss and metrics; otherwise one line per epoch. The loop
- * asks `wantsBatchLogs` before reading a step's logs back, so redraws cost a readback only
- * every 100 ms.
+ * Progress output of fit and evaluate. On a terminal with verbose 1, a live bar per epoch
+ * (cli-progress) with steps, ETA and the running loss and metrics; otherwise one line per
+ * epoch. The loop asks `wantsBatchLogs` before reading a step's logs back, so redraws cost a
+ * readback only every 100 ms. Evaluate shows one bar with no epoch header, as Keras does.
  */
 export class ProgressDisplay {
   private bar: SingleBar | null = null;
@@ -48,14 +48,15 @@ export class ProgressDisplay {
     private readonly epochs: number,
     private readonly live: typeof import('cli-progress') | null,
     private readonly out: Stdout | null,
+    private readonly epochHeaders: boolean,
   ) {}
 
-  /** A display for `verbose`, or null when silent. */
-  static async create(verbose: Verbosity, epochs: number): Promise<ProgressDisplay | null> {
+  /** A display for `verbose`, or null when silent; `epochs` null for evaluate (no epoch headers). */
+  static async create(verbose: Verbosity, epochs: number | null): Promise<ProgressDisplay | null> {
     if (verbose === 0) return null;
     const out = stdout();
     const live = (verbose === 1 || verbose === 'auto') && out?.isTTY ? await import('cli-progress') : null;
-    return new ProgressDisplay(epochs, live, out);
+    return new ProgressDisplay(epochs ?? 1, live, out, epochs !== null);
   }
 
   epochBegin(epoch: number, steps: number | null): void {
@@ -63,7 +64,7 @@ export class ProgressDisplay {
     this.lastDraw = 0;
     this.steps = steps;
     if (!this.live || !this.out) return;
-    this.out.write(`Epoch ${epoch + 1}/${this.epochs}\n`);
+    if (this.epochHeaders) this.out.write(`Epoch ${epoch + 1}/${this.epochs}\n`);
     this.bar = new this.live.SingleBar({
       format: '{value}/{total} {bar} {timing}{logs}',
       barCompleteChar: '━', barIncompleteChar: '─', barsize: 20, hideCursor: false,
@@ -99,7 +100,7 @@ export class ProgressDisplay {
       this.bar = null;
       return;
     }
-    const line = `Epoch ${epoch + 1}/${this.epochs} - ${steps}/${steps} - ${timing}${formatLogs(logs)}`;
+    const line = `${this.epochHeaders ? `Epoch ${epoch + 1}/${this.epochs} - ` : ''}${steps}/${steps} - ${timing}${formatLogs(logs)}`;
     if (this.out) this.out.write(`${line}\n`);
     else console.log(line);
   }

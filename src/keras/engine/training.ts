@@ -187,27 +187,36 @@ export async function fitModel(model: Model, x: DataArg, yOrOptions: ModelIO | F
 }
 
 /** Runs the compiled test step over every batch; the logs after the last one. */
-async function runEvaluation(model: Model, source: BatchSource, callbacks: CallbackList | null, testBatchHooks = false): Promise<Logs> {
+async function runEvaluation(model: Model, source: BatchSource, callbacks: CallbackList | null, testBatchHooks = false, progress: ProgressDisplay | null = null): Promise<Logs> {
   const step = model.makeTestFunction();
   model.resetMetrics();
   await callbacks?.onTestBegin();
+  progress?.epochBegin(0, source.steps);
   let last: StepLogs | null = null;
   let i = 0;
-  for (const batch of source.epoch(false)) {
-    if (testBatchHooks) await callbacks?.onTestBatchBegin(i);
-    let logs: StepLogs;
-    try {
-      logs = step(batch.data);
-    } finally {
-      disposeBatch(batch);
+  try {
+    for (const batch of source.epoch(false)) {
+      if (testBatchHooks) await callbacks?.onTestBatchBegin(i);
+      let logs: StepLogs;
+      try {
+        logs = step(batch.data);
+      } finally {
+        disposeBatch(batch);
+      }
+      if (last) kiln.dispose(last);
+      last = logs;
+      const wanted = progress?.wantsBatchLogs(i) ?? false;
+      const read = testBatchHooks || wanted ? await readLogs(logs) : null;
+      progress?.batch(i, wanted ? read : null);
+      if (testBatchHooks) await callbacks?.onTestBatchEnd(i, read ?? {});
+      i++;
     }
-    if (last) kiln.dispose(last);
-    last = logs;
-    if (testBatchHooks) await callbacks?.onTestBatchEnd(i, await readLogs(logs));
-    i++;
+  } finally {
+    if (!last) progress?.close();
   }
   const result = last ? await readLogs(last) : {};
   if (last) kiln.dispose(last);
+  progress?.epochEnd(0, i, result);
   await callbacks?.onTestEnd(result);
   return result;
 }
@@ -227,8 +236,10 @@ export async function evaluateModel(model: Model, x: DataArg, yOrOptions: ModelI
     source = new TensorBatches(x, y, options.sampleWeight, batchSize, 'evaluate');
   }
   const userCallbacks = options.callbacks ?? [];
-  const callbacks = new CallbackList(userCallbacks, { model, params: { steps: source.steps, verbose: 0 } });
-  return runEvaluation(model, source, callbacks, usesHooks(userCallbacks, TEST_BATCH_HOOKS));
+  const verbose = options.verbose ?? 'auto';
+  const callbacks = new CallbackList(userCallbacks, { model, params: { steps: source.steps, verbose: verbose === 'auto' ? 1 : verbose } });
+  const progress = await ProgressDisplay.create(verbose, null);
+  return runEvaluation(model, source, callbacks, usesHooks(userCallbacks, TEST_BATCH_HOOKS), progress);
 }
 
 /** Keras's predict: the compiled predict step over batches, the outputs joined along the batch axis. */
