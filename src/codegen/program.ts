@@ -3,6 +3,7 @@ import { planBuffers, type BufferPlan, type Partition, type SlotRole } from '../
 import { readsOnlyAligned } from './aligned.js';
 import type { Kernel } from './kernel.js';
 import { lowerGroup } from './lower.js';
+import { knownTrip, noteKnown, type KnownValues } from './trip-count.js';
 
 export interface Slot {
   readonly dtype: DType;
@@ -26,10 +27,15 @@ export type Step =
   | { readonly kind: 'assign'; readonly variable: VariableRef; readonly from: number }
   /** Runs one of two subprograms on `inputs`, chosen by the bool scalar in `pred`. */
   | { readonly kind: 'cond'; readonly pred: number; readonly branches: readonly [Program, Program]; readonly inputs: readonly number[]; readonly outputs: readonly number[] }
-  /** Runs `body` while `condition` holds (at most `maximumIterations` times); inputs are the loop variables, then captured values. */
+  /**
+   * Runs `body` while `condition` holds (at most `maximumIterations` times); inputs are the loop
+   * variables, then captured values. `tripCount`, when the count is known when traced, is how
+   * many times the body runs, without evaluating the condition.
+   */
   | {
     readonly kind: 'while'; readonly condition: Program; readonly body: Program; readonly loopVarCount: number;
     readonly maximumIterations: number | null; readonly inputs: readonly number[]; readonly outputs: readonly number[];
+    readonly tripCount?: number;
   };
 
 /** A graph lowered to kernels: what an Executable runs. Pure data, for any backend. */
@@ -69,6 +75,7 @@ export function buildProgram(graph: Graph, groups: readonly Partition[], partiti
   const steps: DraftStep[] = [];
   const readOf = new Map<number, VariableRef>();
   let kernelCount = 0;
+  const known: KnownValues = new Map();
   const slotFor = (v: Value): number => {
     const s = slotOf.get(v);
     if (s === undefined) throw new Error(`kiln: %${v.id} has no buffer (a fused value read outside its group)`);
@@ -77,6 +84,7 @@ export function buildProgram(graph: Graph, groups: readonly Partition[], partiti
 
   for (const node of graph.nodes) {
     const v = node.output;
+    if (node.op !== 'while') noteKnown(node, known);
     if (node.op === 'parameter') { params[node.attrs.index as number] = newSlot(v, 'pinned'); continue; }
     if (node.op === 'constant') { constants.push({ slot: newSlot(v, 'pinned'), value: node.attrs.value as HostTensor }); continue; }
     if (node.op === 'readVariable') {
@@ -97,9 +105,11 @@ export function buildProgram(graph: Graph, groups: readonly Partition[], partiti
       if (node.op === 'cond') {
         steps.push({ kind: 'cond', pred: inputs[0]!, branches: [sub(node.attrs.thenBranch as Graph), sub(node.attrs.elseBranch as Graph)], inputs: inputs.slice(1), outputs });
       } else {
+        const trip = knownTrip(node, known);
+        trip?.finals.forEach((h, k) => known.set(node.outputs[k]!, h));
         steps.push({
           kind: 'while', condition: sub(node.attrs.condGraph as Graph), body: sub(node.attrs.bodyGraph as Graph), loopVarCount: node.attrs.loopVarCount as number,
-          maximumIterations: (node.attrs.maximumIterations as number | null | undefined) ?? null, inputs, outputs,
+          maximumIterations: (node.attrs.maximumIterations as number | null | undefined) ?? null, inputs, outputs, ...(trip ? { tripCount: trip.count } : {}),
         });
       }
       continue;

@@ -23,6 +23,17 @@ export interface Launch {
   readonly outputs: readonly DeviceBuffer[];
 }
 
+/**
+ * What a continuation (see `Backend.defer`) uses to keep its device work in order: work it
+ * issues inside `run` goes ahead of everything issued after the continuation was deferred.
+ */
+export interface ContinuationScope {
+  /** Runs `fn` (synchronous backend calls) as part of this continuation; what it records is submitted at its end. */
+  run<T>(fn: () => T): T;
+  /** Waits for the continuations deferred inside this one (nested control flow); rejects with their error. */
+  settle(): Promise<void>;
+}
+
 /** What every backend provides: buffers, kernels, and running a list of launches. */
 export interface Backend {
   readonly name: BackendName;
@@ -40,4 +51,13 @@ export interface Backend {
   run(launch: Launch): void;
   /** Ends a run: submits what `run` recorded since the last flush (WebGPU: one command buffer per run). */
   flush?(): void;
+  /**
+   * Backends without synchronous reads (webgpu) take a data-dependent decision later: the
+   * continuation runs once everything issued before it is done, and every queue operation
+   * issued after it (submissions, uploads, releases, reads) waits for it. If it fails, the
+   * error is thrown by the next call, and reading a buffer of `writes` throws it.
+   */
+  defer?(continuation: (scope: ContinuationScope) => Promise<void>, writes: readonly DeviceBuffer[]): void;
+  /** Records a copy of `from` into `to` (as many elements as the smaller holds) in the current run. */
+  copy?(from: DeviceBuffer, to: DeviceBuffer): void;
 }

@@ -1,5 +1,5 @@
 import { currentTrace } from '../../trace/index.js';
-import { isBoolTensor, scalarCondition } from './values.js';
+import { isBoolTensor, readCondition, scalarCondition } from './values.js';
 import { autographError } from './state.js';
 
 /**
@@ -13,5 +13,5 @@ export function hostCondition(c: unknown): unknown {
     throw autographError('this statement stays JS (it contains await, yield, var, a labeled jump or a jump out of a switch), but its condition is a tensor; ' +
       'use kiln.cond / kiln.whileLoop, or restructure it');
   }
-  return scalarCondition(c, 'if statement').dataSync()[0] !== 0;
+  return readCondition(scalarCondition(c, 'if statement'), 'statement');
 }

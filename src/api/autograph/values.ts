@@ -39,7 +39,20 @@ export function isTensorLoopCondition(x: unknown, where: Statement): x is Tensor
 export function truthy(x: unknown, where: Statement): boolean {
   if (!isBoolTensor(x)) return Boolean(x);
   if (x.isSymbolic) throw new KilnError(`internal: a symbolic condition in a JS ${where}`, { op: 'autograph' });
-  return scalarCondition(x, where).dataSync()[0] !== 0;
+  return readCondition(scalarCondition(x, where), where);
+}
+
+/**
+ * The value of an eager bool scalar condition. A backend that reads back only asynchronously
+ * (webgpu) cannot give it to a JS statement: that is a KilnError saying what to do instead.
+ */
+export function readCondition(t: Tensor, where: string): boolean {
+  const backend = t.storage('autograph').backend;
+  if (backend.defer) {
+    throw new KilnError(`the condition of this ${where} is a tensor, which the ${backend.name} backend cannot read back synchronously outside a compiled function; ` +
+      'compile the function (kiln.compile) so the statement becomes graph control flow, or await the value (`(await cond.data())[0]`) and branch on that', { op: 'autograph' });
+  }
+  return t.dataSync()[0] !== 0;
 }
 
 /** Whether `x` is a bool tensor that must become graph control flow: inside a trace, any bool tensor (a Variable too). */

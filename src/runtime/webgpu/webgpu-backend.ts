@@ -3,10 +3,11 @@ import type { Kernel } from '../../codegen/index.js';
 import { renderWgsl, type WgslShader } from '../../codegen/wgsl.js';
 import { allocArray, KilnError, type DType, type TypedArray } from '../../ir/index.js';
 import type { FusionLimits } from '../../passes/index.js';
-import type { Backend, CompiledKernel, DeviceBuffer, Launch } from '../backend.js';
+import type { Backend, CompiledKernel, ContinuationScope, DeviceBuffer, Launch } from '../backend.js';
 import { BufferPool } from './buffer-pool.js';
 import { requestGpu, type GpuContext } from './device.js';
 import { compileError, describeLoss, PendingChecks } from './gpu-errors.js';
+import { OrderedQueue } from './ordered-queue.js';
 
 // The WebGPU flag values (GPUBufferUsage, GPUMapMode, GPUShaderStage), so nothing global is needed.
 const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, STORAGE = 0x80, COMPUTE = 0x4;
@@ -20,6 +21,10 @@ interface GpuBuffer extends DeviceBuffer {
   readonly owned: boolean;
   /** Buffers made for views that did not fit (bool views of a byte-sized arena), released with this one. */
   extra?: GpuBuffer[];
+  /** The error of the continuation that was to write this buffer: reading it throws. */
+  poison?: KilnError;
+  /** When it was allocated (`WebGpuBackend.allocations`), to order its release. */
+  readonly madeAt?: number;
 }
 
 /** A compiled shader, shared by every kernel whose WGSL has the same text. */
@@ -44,6 +49,8 @@ export interface WebGpuStats {
   launches: number;
   pipelines: number;
   buffersCreated: number;
+  /** Buffers read back to the host (a control-flow decision reads one per decision). */
+  reads: number;
 }
 
 /**
@@ -56,7 +63,7 @@ export interface WebGpuStats {
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu' as const;
   readonly limits: FusionLimits;
-  readonly stats: WebGpuStats = { submits: 0, launches: 0, pipelines: 0, buffersCreated: 0 };
+  readonly stats: WebGpuStats = { submits: 0, launches: 0, pipelines: 0, buffersCreated: 0, reads: 0 };
   readonly device: GPUDevice;
   readonly adapter: GPUAdapter;
   private readonly pool: BufferPool;
@@ -67,6 +74,9 @@ export class WebGpuBackend implements Backend {
   private pass: GPUComputePassEncoder | null = null;
   private lost: KilnError | null = null;
   private readonly lostSignal: Promise<never>;
+  /** Queue operations in issue order, held behind pending control-flow continuations. */
+  private readonly order = new OrderedQueue(() => this.flush(), (e) => this.checks.fail(asKilnError(e)), () => this.allocations);
+  private allocations = 0;
 
   constructor(private readonly context: GpuContext) {
     this.device = context.device;
@@ -125,7 +135,7 @@ export class WebGpuBackend implements Backend {
       throw new KilnError(`a ${dtype} tensor of ${size} elements (${bytes} bytes) exceeds this device's largest storage buffer (maxStorageBufferBindingSize ${this.maxBytes} bytes)`, { op: 'webgpu' });
     }
     const gpu = this.pool.acquire(bytes);
-    return { dtype, size, gpu, owned: true } as GpuBuffer;
+    return { dtype, size, gpu, owned: true, madeAt: ++this.allocations } as GpuBuffer;
   }
 
   view(buffer: DeviceBuffer, dtype: DType, size: number): DeviceBuffer {
@@ -142,7 +152,8 @@ export class WebGpuBackend implements Backend {
     if (!b.owned || this.lost) return;
     for (const e of b.extra ?? []) this.release(e);
     b.extra = undefined;
-    this.pool.release(b.gpu);
+    // Work issued before may still use the buffer: it goes back to the pool in order.
+    this.order.release(b.madeAt ?? 0, () => this.pool.release(b.gpu));
   }
 
   upload(dtype: DType, data: ArrayLike<number>): DeviceBuffer {
@@ -153,7 +164,9 @@ export class WebGpuBackend implements Backend {
         : Uint32Array.from(data, (x) => (x !== 0 ? 1 : 0));
     // writeBuffer runs before work still being recorded: submit that first to keep the order.
     this.flush();
-    this.device.queue.writeBuffer(buffer.gpu, 0, words.buffer, words.byteOffset, words.byteLength);
+    // Held behind a continuation, the write keeps a copy (the caller may change its array).
+    const bytes = this.order.holding && words === data ? words.slice() : words;
+    this.order.issue(() => this.device.queue.writeBuffer(buffer.gpu, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return buffer;
   }
 
@@ -167,10 +180,17 @@ export class WebGpuBackend implements Backend {
     if (b.size === 0) return allocArray(b.dtype, 0);
     const bytes = b.size * ELEMENT;
     const staging = this.staging.acquire(bytes);
-    const encoder = this.takeEncoder() ?? this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(b.gpu, 0, staging, 0, bytes);
-    this.submit(encoder);
+    this.flush();
+    this.stats.reads++;
+    // The copy is issued in order: after the continuations pending now, which may write `b`.
+    const copied = this.order.issued(() => {
+      const encoder = this.device.createCommandEncoder();
+      encoder.copyBufferToBuffer(b.gpu, 0, staging, 0, bytes);
+      this.device.queue.submit([encoder.finish()]);
+      this.stats.submits++;
+    });
     try {
+      await this.whileAlive(copied);
       await this.whileAlive(staging.mapAsync(MAP_READ, 0, bytes));
     } catch (e) {
       if (this.lost) throw this.lost;
@@ -181,6 +201,7 @@ export class WebGpuBackend implements Backend {
     this.staging.release(staging);
     await this.checks.settle();
     this.check();
+    if (b.poison) throw b.poison;
     if (b.dtype === 'float32') return new Float32Array(words);
     if (b.dtype === 'int32') return new Int32Array(words);
     return Uint8Array.from(new Uint32Array(words));
@@ -190,6 +211,7 @@ export class WebGpuBackend implements Backend {
   async synchronize(): Promise<void> {
     this.check();
     this.flush();
+    await this.whileAlive(this.order.idle());
     await this.whileAlive(this.device.queue.onSubmittedWorkDone());
     await this.checks.settle();
     this.check();
@@ -296,8 +318,35 @@ export class WebGpuBackend implements Backend {
   }
 
   private submit(encoder: GPUCommandEncoder): void {
-    this.device.queue.submit([encoder.finish()]);
+    const commands = encoder.finish();
+    this.order.issue(() => this.device.queue.submit([commands]));
     this.stats.submits++;
+  }
+
+  // ---------------------------------------------------------------- control flow
+
+  /**
+   * A data-dependent decision (cond, a while of unknown trip count) runs as a continuation:
+   * it reads its predicate back asynchronously, once per decision, while everything issued
+   * after it waits in order (see OrderedQueue), so later work sees its results.
+   */
+  defer(continuation: (scope: ContinuationScope) => Promise<void>, writes: readonly DeviceBuffer[]): void {
+    this.check();
+    this.order.defer(continuation, (e) => {
+      const error = asKilnError(e);
+      for (const w of writes) (w as GpuBuffer).poison = error;
+    });
+  }
+
+  /** Records a buffer-to-buffer copy between launches of the current run (unchecked: a failed continuation's rollback uses it). */
+  copy(from: DeviceBuffer, to: DeviceBuffer): void {
+    const a = from as GpuBuffer;
+    const b = to as GpuBuffer;
+    const bytes = Math.min(a.size, b.size) * ELEMENT;
+    if (bytes === 0 || a.gpu === b.gpu) return;
+    const encoder = this.takeEncoder() ?? this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(a.gpu, 0, b.gpu, 0, bytes);
+    this.encoder = encoder;
   }
 
   // ---------------------------------------------------------------- errors
@@ -319,6 +368,10 @@ export class WebGpuBackend implements Backend {
     this.staging.clear();
     this.context.device.destroy();
   }
+}
+
+function asKilnError(e: unknown): KilnError {
+  return e instanceof KilnError ? e : new KilnError(`a control-flow continuation failed: ${e instanceof Error ? e.message : String(e)}`, { op: 'webgpu' });
 }
 
 export async function createWebGpuBackend(): Promise<WebGpuBackend> {
