@@ -20,6 +20,8 @@ export interface InspectOptions {
   readonly format: InspectFormat;
   readonly out?: string;
   readonly backend?: string;
+  /** Run the script with the AutoGraph module hook (as `node --import kiln/autograph`). */
+  readonly autograph?: boolean;
   readonly quiet?: boolean;
   readonly cap?: number;
 }
@@ -44,6 +46,7 @@ export function inspectCommand(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'dot', 'svg', 'html', 'json']).default('text'))
     .option('--out <dir>', 'keep the dump in this folder and write the rendering there too')
     .addOption(new Option('--backend <name>', 'the backend the script runs on (sets KILN_BACKEND)').choices(['cpu', 'wasm', 'webgpu']))
+    .option('--autograph', 'convert if/while/for over tensors in compiled functions as modules load (the kiln/autograph module hook)')
     .option('-q, --quiet', "hide the script's own output (otherwise it goes to stderr)")
     .option('--cap <n>', `html: nodes drawn before source-line scopes collapse (default ${DEFAULT_CAP})`, integer)
     .addHelpText('after', [
@@ -54,6 +57,7 @@ export function inspectCommand(): Command {
       '  kiln inspect train.ts --fn trainStep --after-change   only the passes that changed something',
       '  kiln inspect train.ts --kernels --backend webgpu      generated WGSL with workgroup sizes',
       '  kiln inspect train.ts --format html --out report/     a page with the graph and a pass stepper',
+      '  kiln inspect loop.ts --autograph --fn step            with plain if/while over tensors converted',
       '  KILN_DUMP=dump node app.js && kiln inspect dump/      render a dump written by any program',
     ].join('\n'))
     .action(async (script: string, args: string[], options: InspectOptions) => {
@@ -88,7 +92,9 @@ export async function inspect(script: string, args: readonly string[], options: 
     if (options.out) mkdirSync(options.out, { recursive: true });
     dumpDir = options.out ? resolve(options.out) : mkdtempSync(join(tmpdir(), 'kiln-inspect-'));
     temporary = !options.out;
-    code = await runScript({ script, args, dumpDir, ...(options.backend ? { backend: options.backend } : {}), quiet: options.quiet === true });
+    code = await runScript({
+      script, args, dumpDir, ...(options.backend ? { backend: options.backend } : {}), autograph: options.autograph === true, quiet: options.quiet === true,
+    });
     if (code !== 0) process.stderr.write(`kiln inspect: ${script} exited with code ${code}${isDump(dumpDir) ? '; showing what it compiled before that' : ''}\n`);
   }
   try {

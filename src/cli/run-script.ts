@@ -12,6 +12,8 @@ export interface ScriptRun {
   readonly dumpDir: string;
   /** KILN_BACKEND for the script. */
   readonly backend?: string;
+  /** Load the AutoGraph module hook first. */
+  readonly autograph?: boolean;
   /** Where the script's own output goes: 'inherit' passes it to stderr, so stdout is the rendering. */
   readonly quiet: boolean;
 }
@@ -28,19 +30,29 @@ function tsxLoader(cwd: string): string | undefined {
   return undefined;
 }
 
-/** The node arguments that run a script: TypeScript through tsx (`node --import tsx`), JavaScript as it is. */
-export function nodeArguments(script: string, cwd = process.cwd()): string[] {
+/** kiln's AutoGraph hook module beside this one: dist/autograph.js, or src/autograph.ts when run from the sources. */
+function autographHook(): string {
+  const js = new URL('../autograph.js', import.meta.url);
+  return existsSync(js) ? js.href : new URL('../autograph.ts', import.meta.url).href;
+}
+
+/**
+ * The node arguments that run a script: TypeScript through tsx (`node --import tsx`), JavaScript
+ * as it is; with `autograph`, kiln's module hook is imported first (after tsx).
+ */
+export function nodeArguments(script: string, cwd = process.cwd(), autograph = false): string[] {
   const path = resolve(cwd, script);
   if (!existsSync(path)) throw new InspectError(`no such script: ${script}`);
-  if (!TYPESCRIPT.has(extname(path))) return [path];
+  const hook = autograph ? ['--import', autographHook()] : [];
+  if (!TYPESCRIPT.has(extname(path))) return [...hook, path];
   const tsx = tsxLoader(cwd);
   if (!tsx) throw new InspectError(`${script} is TypeScript, which kiln inspect runs with tsx: install it (npm install -D tsx) or pass a .js/.mjs script`);
-  return ['--import', tsx, path];
+  return ['--import', tsx, ...hook, path];
 }
 
 /** Runs the script with the dump on; resolves to its exit code. */
 export function runScript(run: ScriptRun): Promise<number> {
-  const argv = [...nodeArguments(run.script), ...run.args];
+  const argv = [...nodeArguments(run.script, process.cwd(), run.autograph === true), ...run.args];
   const env = { ...process.env, KILN_DUMP: run.dumpDir, ...(run.backend ? { KILN_BACKEND: run.backend } : {}) };
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, argv, { env, stdio: ['inherit', 'pipe', 'pipe'] });

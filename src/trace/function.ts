@@ -135,6 +135,8 @@ function templateOf(result: unknown, outputs: Tensor[]): unknown {
 export type CompiledFunction<F extends (...args: never[]) => unknown> = F & {
   readonly traceCount: number;
   readonly name: string;
+  /** The function that was compiled (TF's `python_function`). */
+  readonly original: F;
   concrete(...args: Parameters<F>): ConcreteFunction;
   readonly concreteFunctions: readonly ConcreteFunction[];
 };
@@ -147,6 +149,7 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
   Object.defineProperties(compiled, {
     traceCount: { get: () => cache.traceCount },
     name: { value: cache.name },
+    original: { value: fn },
     concrete: { value: (...args: unknown[]) => cache.concrete(args) },
     concreteFunctions: { get: () => [...cache.concreteFunctions.values()] },
   });

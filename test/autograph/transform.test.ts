@@ -144,12 +144,16 @@ describe('kiln.autograph.toCode', () => {
     expect(code).toContain('ag__.whileStmt(() => y.less(10)');
   });
 
-  it('accepts function declarations and methods, and points at the function a compiled one wraps', () => {
+  it('accepts function declarations, methods, and compiled functions (showing the function compiled)', () => {
     function g(a: number) { if (a > 1) return 1; return 2; }
     expect(kiln.autograph.toCode(g)).toContain('ag__.ifStmt(a > 1');
     const obj = { m(a: number) { for (const k of [a]) { if (k) return k; } return 0; } };
     expect(kiln.autograph.toCode(obj.m)).toContain('ag__.forOf([a]');
-    expect(() => kiln.autograph.toCode(kiln.compile((x: kiln.Tensor) => x) as never)).toThrow(/not the compiled function/);
+    function h(x: kiln.Tensor) { while (x.less(10)) x = x.mul(2); return x; }
+    const compiled = kiln.compile(h);
+    expect(compiled.original).toBe(h);
+    expect(kiln.autograph.toCode(compiled)).toBe(kiln.autograph.toCode(h));
+    expect(kiln.autograph.toCode(compiled)).toMatch(/whileStmt\(/);
   });
 });
 

@@ -123,6 +123,14 @@ describe('kiln inspect, text', () => {
     expect(stdout).toContain('(import "env" "memory" (memory');
   });
 
+  it('--autograph runs the script with the AutoGraph hook: a plain while/if over tensors becomes a while node with a cond inside', async () => {
+    const { stdout, code, stderr } = await kiln(['inspect', 'test/cli/fixtures/collatz.ts', '--autograph', '--fn', 'collatz', '-q']);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('collatz: traced 1 time');
+    expect(stdout).toMatch(/^ {2}\[1\] %2:i32\[\], %3:i32\[\] = while %0, %1 \{condGraph=@loop_condition, bodyGraph=@loop_body, loopVarCount=2\} {2}# fixtures\/collatz\.ts:7:\d+$/m);
+    expect(stdout).toMatch(/= cond %\d+, %0 \{thenBranch=@true_branch, elseBranch=@false_branch\} {2}# fixtures\/collatz\.ts:8:\d+$/m);
+  });
+
   it('lists every function and trace, with the reason of each retrace', async () => {
     const out = await render({});
     expect(out).toContain('kiln inspect: 2 compiled functions, 4 traces');

@@ -26,9 +26,8 @@ export function setLoopOptions(options: { readonly maximumIterations?: number })
 /** The converted source of a function, as the AutoGraph transform writes it (for reading; as tf.autograph.to_code). */
 export function toCode(fn: (...args: never[]) => unknown): string {
   if (typeof fn !== 'function') throw new KilnError(`expects a function, got ${typeof fn}`, { op: 'autograph.toCode' });
-  if ('concrete' in fn && 'traceCount' in fn) {
-    throw new KilnError('expects the function that was compiled, not the compiled function (pass the function given to kiln.compile)', { op: 'autograph.toCode' });
-  }
+  // A compiled function shows the function it compiled (as tf.autograph.to_code takes a tf.function).
+  if ('original' in fn && 'traceCount' in fn && typeof fn.original === 'function') return toCode(fn.original as (...args: never[]) => unknown);
   const source = Function.prototype.toString.call(fn);
   // Already converted as its module loaded: that is the code that runs.
   if (source.includes(`${AG}.`)) return source;
