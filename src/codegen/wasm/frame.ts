@@ -81,13 +81,25 @@ export function forRows(
   });
 }
 
-function carry(f: FuncBuilder, coords: readonly Local[], shape: readonly number[], d: number): void {
+/** Advances row-major coordinates `coords` (of `shape`) by one, from dim `d` outwards. */
+export function carry(f: FuncBuilder, coords: readonly Local[], shape: readonly number[], d: number): void {
   if (d < 0) return;
   f.get(coords[d]!).i32Const(1).op('i32.add').tee(coords[d]!).i32Const(shape[d]!).op('i32.eq');
   f.if();
   f.i32Const(0).set(coords[d]!);
   carry(f, coords, shape, d - 1);
   f.end();
+}
+
+/** Sets `coords` to the row-major coordinates (in `shape`) of the flat index `value` pushes. */
+export function decompose(f: FuncBuilder, value: () => void, shape: readonly number[], coords: readonly Local[], t: Local): void {
+  value();
+  f.set(t);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (d === 0) { f.get(t).set(coords[0]!); break; }
+    f.get(t).i32Const(shape[d]!).op('i32.rem_u').set(coords[d]!);
+    f.get(t).i32Const(shape[d]!).op('i32.div_u').set(t);
+  }
 }
 
 /** Pushes the byte address of element `index` (pushed by `at`) of a buffer. */

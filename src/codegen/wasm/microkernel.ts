@@ -8,11 +8,11 @@ const NV = NR / 4;
 
 /**
  * The 4×8 micro-kernel: C[4][8] += Ap[k][4] ⊗ Bp[k][8] over kp (even) steps of packed panels,
- * two k steps per iteration. Eight f32x4 accumulators, two B vectors, one broadcast A value and
+ * two k steps per iteration (kp ≥ 2). Eight f32x4 accumulators, two B vectors, one broadcast A value and
  * a product fit the 16 SIMD registers of x86-64 (one is the engine's scratch); 4×16, 5×8, 6×8
  * and 8×8 measured slower here (spills). Returns the accumulator locals (row r, vector h at r·2 + h).
  */
-export function matmulMicroKernel(f: FuncBuilder, o: { ap: () => void; bp: () => void; kp: number }): Local[] {
+export function matmulMicroKernel(f: FuncBuilder, o: { ap: () => void; bp: () => void; kp: number | Local }): Local[] {
   const pa = f.local('i32', 'pa'), pb = f.local('i32', 'pb'), end = f.local('i32', 'pend');
   const c = Array.from({ length: MR * NV }, (_, i) => f.local('v128', `c${Math.floor(i / NV)}${i % NV}`));
   const bv = Array.from({ length: NV }, (_, i) => f.local('v128', `b${i}`));
@@ -20,7 +20,11 @@ export function matmulMicroKernel(f: FuncBuilder, o: { ap: () => void; bp: () =>
   f.comment('4×8 micro-kernel');
   for (const l of c) f.i32x4Const([0]).set(l);
   o.ap();
-  f.tee(pa).i32Const(o.kp * MR * 4).op('i32.add').set(end);
+  f.tee(pa);
+  // kp: a constant, or a local holding it at run time (a block of k in the convolution template)
+  if (typeof o.kp === 'number') f.i32Const(o.kp * MR * 4);
+  else f.get(o.kp).i32Const(Math.log2(MR * 4)).op('i32.shl');
+  f.op('i32.add').set(end);
   o.bp();
   f.set(pb);
   const top = f.loop('k');

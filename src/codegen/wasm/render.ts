@@ -2,6 +2,7 @@ import type { Kernel } from '../kernel.js';
 import type { FuncBuilder } from './assembler.js';
 import { wrapModule } from './frame.js';
 import { renderMap } from './map.js';
+import { matchWindowProduct, renderWindowProduct } from './conv.js';
 import { matchMatmul, renderMatmul } from './matmul.js';
 import { normalizeKernel } from './normalize.js';
 import { PARTIAL_SLOT, renderReduce } from './reduce.js';
@@ -35,8 +36,10 @@ export interface WasmKernel {
   /**
    * A reduction with few outputs also exports `partial` and `finish`: threads fold slices of
    * the first reduced dim (of this extent) into `slotBytes` per output, then one thread combines.
+   * A window product with long k and few outputs splits its blocks of k so whenever threads run
+   * (`preferred`; its float32 sums then associate by thread count).
    */
-  readonly split: { readonly extent: number; readonly slotBytes: number } | null;
+  readonly split: { readonly extent: number; readonly slotBytes: number; readonly preferred?: boolean } | null;
 }
 
 export interface WasmRenderOptions {
@@ -67,7 +70,19 @@ export function renderWasm(kernel: Kernel, options: WasmRenderOptions): WasmKern
     const inner = k.inner.reduce((a, b) => a * b, 1);
     work = outSize * Math.max(inner, 1);
     const mm = k.op === 'sum' ? matchMatmul(k) : null;
-    if (mm) {
+    const wp = mm || k.op !== 'sum' ? null : matchWindowProduct(k);
+    if (wp) {
+      const w = renderWindowProduct(k, wp);
+      f = w.funcs[0]!;
+      extra.push(...w.funcs.slice(1));
+      split = w.split;
+      rows = w.rows;
+      cols = w.cols;
+      colAlign = w.colAlign;
+      scratchBytes = w.scratchBytes;
+      preferCols = w.preferCols;
+      how = `window product ${w.describe}`;
+    } else if (mm) {
       const m = renderMatmul(k, mm);
       f = m.f;
       rows = m.rows;

@@ -129,7 +129,7 @@ export class WasmBackend implements Backend {
     const args = [...launch.inputs, ...launch.outputs].map((b) => (b as WasmBuffer).ptr);
     const threads = this.pool && this.useThreads && plan.work >= this.threshold ? this.pool.threads : 1;
     this.launches.total++;
-    if (plan.split && threads > 1 && plan.rows * plan.cols < threads) {
+    if (plan.split && threads > 1 && (plan.rows * plan.cols < threads || plan.split.preferred)) {
       this.launches.threaded++;
       this.launches.splitReductions++;
       this.runSplit(k, args, threads);
