@@ -110,6 +110,8 @@ export interface DumpPlan {
   readonly slots: { readonly pinned: number; readonly escape: number; readonly temp: number };
   readonly steps: { readonly launches: number; readonly aliases: number; readonly reads: number; readonly assigns: number };
   readonly inPlace: readonly { readonly kernel: string; readonly variable: string }[];
+  /** Each cond and while step (nested ones indented), and what it reads back to decide. */
+  readonly controlFlow?: readonly string[];
 }
 
 export interface DumpTrace {
@@ -281,7 +283,24 @@ export function dumpPlan(program: Program, kernels: readonly DumpKernel[]): Dump
     slots: roles,
     steps: { launches: count('launch'), aliases: count('alias'), reads: count('read'), assigns: count('assign') },
     inPlace: kernels.filter((k) => k.inPlace).map((k) => ({ kernel: k.name, variable: k.inPlace! })),
+    controlFlow: describeControlFlow(program, 0),
   };
+}
+
+/** Control-flow steps as `kiln inspect` lists them: what each reads back to the host to decide. */
+function describeControlFlow(program: Program, depth: number): string[] {
+  const indent = '  '.repeat(depth);
+  return program.steps.flatMap((s): string[] => {
+    if (s.kind === 'cond') {
+      return [`${indent}cond: reads its predicate back once per decision`, ...s.branches.flatMap((b) => describeControlFlow(b, depth + 1))];
+    }
+    if (s.kind !== 'while') return [];
+    const bound = s.maximumIterations === null ? '' : `, at most ${s.maximumIterations} iterations`;
+    const head = s.tripCount !== undefined
+      ? `${indent}while: trip count ${s.tripCount}, known when traced (nothing read back)`
+      : `${indent}while: reads its condition back before each iteration${bound}`;
+    return [head, ...describeControlFlow(s.condition, depth + 1), ...describeControlFlow(s.body, depth + 1)];
+  });
 }
 
 function describeStats(stats: Readonly<Record<string, number>>, skip: readonly string[]): string {

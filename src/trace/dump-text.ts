@@ -122,6 +122,7 @@ export function renderPlan(plan: DumpPlan): string {
     `  values: ${plan.slots.temp} in the arena, ${plan.slots.escape} outliving the call, ${plan.slots.pinned} with storage already (parameters, constants, variables)`,
     `  steps: ${plan.steps.launches} launches, ${plan.steps.aliases} views, ${plan.steps.reads} variable reads, ${plan.steps.assigns} variable writes`,
     `  in-place updates: ${plan.inPlace.length}${inPlace ? ` (${inPlace})` : ''}`,
+    ...(plan.controlFlow?.length ? ['  control flow:', ...plan.controlFlow.map((line) => `    ${line}`)] : []),
   ].join('\n');
 }
 

@@ -129,6 +129,10 @@ describe('kiln inspect, text', () => {
     expect(stdout).toContain('collatz: traced 1 time');
     expect(stdout).toMatch(/^ {2}\[1\] %2:i32\[\], %3:i32\[\] = while %0, %1 \{condGraph=@loop_condition, bodyGraph=@loop_body, loopVarCount=2\} {2}# fixtures\/collatz\.ts:7:\d+$/m);
     expect(stdout).toMatch(/= cond %\d+, %0 \{thenBranch=@true_branch, elseBranch=@false_branch\} {2}# fixtures\/collatz\.ts:8:\d+$/m);
+    // The buffer plan says what each decision reads back: the loop's condition per iteration, the if's predicate per decision.
+    expect(stdout).toContain('  control flow:\n    while: reads its condition back before each iteration\n      cond: reads its predicate back once per decision\n');
+    const rows = await kiln(['inspect', 'test/cli/fixtures/collatz.ts', '--autograph', '--fn', 'sumRows', '-q']);
+    expect(rows.stdout).toContain('  control flow:\n    while: trip count 4, known when traced (nothing read back)\n');
   });
 
   it('lists every function and trace, with the reason of each retrace', async () => {
