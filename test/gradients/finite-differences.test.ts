@@ -362,14 +362,14 @@ describe('second order with nested tapes', () => {
   const vs = [0.5, -2, 3, 1, -0.75];
   const expected = xs.map((x, i) => 6 * x * vs[i]!);
 
-  it('Hessian-vector product of sum(x^3), eagerly', () => {
-    expectClose(hvp(kiln.tensor(xs), kiln.tensor(vs)).dataSync(), expected, 1e-5, 'eager', 1e-5);
+  it('Hessian-vector product of sum(x^3), eagerly', async () => {
+    expectClose(await hvp(kiln.tensor(xs), kiln.tensor(vs)).data(), expected, 1e-5, 'eager', 1e-5);
   });
 
-  it('Hessian-vector product of sum(x^3), compiled', () => {
+  it('Hessian-vector product of sum(x^3), compiled', async () => {
     const compiled = kiln.compile(hvp);
-    expectClose(compiled(kiln.tensor(xs), kiln.tensor(vs)).dataSync(), expected, 1e-5, 'compiled', 1e-5);
-    expectClose(compiled(kiln.tensor(xs), kiln.tensor(vs)).dataSync(), expected, 1e-5, 'compiled (cached)', 1e-5);
+    expectClose(await compiled(kiln.tensor(xs), kiln.tensor(vs)).data(), expected, 1e-5, 'compiled', 1e-5);
+    expectClose(await compiled(kiln.tensor(xs), kiln.tensor(vs)).data(), expected, 1e-5, 'compiled (cached)', 1e-5);
     expect(compiled.traceCount).toBe(1);
   });
 
@@ -384,11 +384,11 @@ describe('second order with nested tapes', () => {
     return outer.gradient(speed, [t])[0]!;
   };
 
-  it('d²/dt² 4.9t² = 9.8 with nested tapes, eagerly and compiled', () => {
+  it('d²/dt² 4.9t² = 9.8 with nested tapes, eagerly and compiled', async () => {
     const t = kiln.variable(kiln.scalar(3));
-    expectClose(acceleration(t).dataSync(), [9.8], 1e-6, 'eager', 1e-6);
+    expectClose(await acceleration(t).data(), [9.8], 1e-6, 'eager', 1e-6);
     const compiled = kiln.compile(() => acceleration(t));
-    expectClose(compiled().dataSync(), [9.8], 1e-6, 'compiled', 1e-6);
+    expectClose(await compiled().data(), [9.8], 1e-6, 'compiled', 1e-6);
   });
 
   // f(x) = sum(tanh(x W)) + sum(x² sin x); n(x) = ||∇f(x)||², and dn/dx by a second tape.
@@ -410,22 +410,22 @@ describe('second order with nested tapes', () => {
   const x0 = [0.4, -1.1, 0.7, 1.3, -0.2, -0.9];
 
   /** Central differences of n through the first gradient, element by element (float32: h = 1e-2). */
-  function differences(): number[] {
+  async function differences(): Promise<number[]> {
     const h = 1e-2;
-    return x0.map((_, i) => {
-      const at = (d: number) => gradientNormSquared(kiln.tensor(x0.map((v, j) => (j === i ? v + d : v)), [2, 3])).dataSync()[0]!;
-      return (at(h) - at(-h)) / (2 * h);
-    });
+    const at = async (i: number, d: number) => (await gradientNormSquared(kiln.tensor(x0.map((v, j) => (j === i ? v + d : v)), [2, 3])).data())[0]!;
+    const out: number[] = [];
+    for (let i = 0; i < x0.length; i++) out.push((await at(i, h) - await at(i, -h)) / (2 * h));
+    return out;
   }
 
-  it('d/dx ||∇f||² agrees with differences of the first gradient, eagerly and compiled', () => {
-    const fd = differences();
-    expectClose(normDerivative(kiln.tensor(x0, [2, 3])).dataSync(), fd, 2e-3, 'eager', 2e-3);
+  it('d/dx ||∇f||² agrees with differences of the first gradient, eagerly and compiled', async () => {
+    const fd = await differences();
+    expectClose(await normDerivative(kiln.tensor(x0, [2, 3])).data(), fd, 2e-3, 'eager', 2e-3);
     const compiled = kiln.compile(normDerivative);
-    expectClose(compiled(kiln.tensor(x0, [2, 3])).dataSync(), fd, 2e-3, 'compiled', 2e-3);
+    expectClose(await compiled(kiln.tensor(x0, [2, 3])).data(), fd, 2e-3, 'compiled', 2e-3);
   });
 
-  it('second order through conv2d and maxPool runs on the backend as the reference computes it', () => {
+  it('second order through conv2d and maxPool runs on the backend as the reference computes it', async () => {
     // f(x) = sum(maxPool(conv2d(x, k))² · w); the Hessian-vector product d/dx (∇f · v).
     const k = kiln.tensor([0.5, -0.3, 0.8, 0.2, -0.7, 0.4, 0.1, 0.9], [2, 2, 1, 2]);
     const xv = Array.from({ length: 25 }, (_, i) => Math.sin(1.7 * i + 0.3));
@@ -446,7 +446,7 @@ describe('second order with nested tapes', () => {
     // The reference: the same derivation over a graph, evaluated in float64.
     const g = new Graph('hvp');
     const [x, v, w] = [g.parameter({ shape: [1, 5, 5, 1], dtype: 'float32' }), g.parameter({ shape: [1, 5, 5, 1], dtype: 'float32' }), g.parameter({ shape: [1, 2, 2, 2], dtype: 'float32' })];
-    const kc = g.constant({ type: { shape: [2, 2, 1, 2], dtype: 'float32' }, data: Float64Array.from(k.dataSync()) });
+    const kc = g.constant({ type: { shape: [2, 2, 1, 2], dtype: 'float32' }, data: Float64Array.from(await k.data()) });
     const pool = poolAttrs(2, 2, [0, 0, 0, 0]);
     const y = g.add('maxPool', [g.add('conv2d', [x, kc], conv(1, [0, 0, 0, 0]))], pool);
     const loss = dot(g, g.add('square', [y]), w);
@@ -456,7 +456,7 @@ describe('second order with nested tapes', () => {
     g.outputs = [hx!];
     const [reference] = evaluateGraph(g, [host(x.type, xv), host(v.type, vv), host(w.type, wv)]);
     expect(Array.from(reference!.data).some((e) => e !== 0)).toBe(true);
-    expectClose(hvpConv(...args()).dataSync(), reference!.data, 1e-5, 'eager', 1e-5);
-    expectClose(kiln.compile(hvpConv)(...args()).dataSync(), reference!.data, 1e-5, 'compiled', 1e-5);
+    expectClose(await hvpConv(...args()).data(), reference!.data, 1e-5, 'eager', 1e-5);
+    expectClose(await kiln.compile(hvpConv)(...args()).data(), reference!.data, 1e-5, 'compiled', 1e-5);
   });
 });

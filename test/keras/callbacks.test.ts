@@ -19,7 +19,7 @@ class FakeModel implements keras.callbacks.CallbackModel {
   getWeights(): kiln.Tensor[] { return [this.w]; }
   setWeights(weights: kiln.Tensor[]): void { this.w.assign(weights[0]!); }
   async saveWeights(path: string): Promise<void> { this.saved.push(path); }
-  weight(): number { return this.w.dataSync()[0]!; }
+  async weight(): Promise<number> { return (await this.w.data())[0]!; }
 }
 
 /** Runs `epochs` epochs of two batches; epoch e sets the weight to e and logs `epochLogs(e)`. */
@@ -94,11 +94,11 @@ describe('EarlyStopping', () => {
     const history = await fakeFit(model, [es], 5, (e) => ({ val_loss: losses[e]! }));
     expect(history.epoch).toEqual([0, 1, 2, 3]);
     expect(es.bestEpoch).toBe(1);
-    expect(model.weight()).toBe(1);
+    expect(await model.weight()).toBe(1);
     // Not stopped: the best epoch's weights are still restored (Keras 3).
     const m2 = new FakeModel();
     await fakeFit(m2, [new callbacks.EarlyStopping({ patience: 10, restoreBestWeights: true })], 3, (e) => ({ val_loss: [2, 1, 3][e]! }));
-    expect(m2.weight()).toBe(1);
+    expect(await m2.weight()).toBe(1);
   });
 
   it("mode 'auto' maximizes accuracy metrics; a baseline must be beaten; startFromEpoch waits", async () => {

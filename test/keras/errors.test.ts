@@ -4,7 +4,7 @@ import * as kiln from '../../src/index.js';
 
 const { keras } = kiln;
 const { layers } = keras;
-const values = (t: kiln.Tensor) => Array.from(t.dataSync());
+const values = async (t: kiln.Tensor) => Array.from(await t.data());
 
 function model(): kiln.keras.Sequential {
   return new keras.Sequential([new layers.Dense(3, { inputShape: [4], activation: 'softmax' })]);
@@ -12,12 +12,12 @@ function model(): kiln.keras.Sequential {
 
 /** Runs `fn`, expecting a KilnError matching `message`, and checks that no step ran and no weight changed. */
 async function failsBeforeAnyStep(m: kiln.keras.Model, fn: () => Promise<unknown>, message: RegExp): Promise<void> {
-  const before = m.weights.map(values);
+  const before = await Promise.all(m.weights.map(values));
   const error = await fn().then(() => null, (e: unknown) => e);
   expect(error).toBeInstanceOf(kiln.KilnError);
   expect((error as Error).message).toMatch(message);
-  expect(m.weights.map(values)).toEqual(before);
-  if (m.isCompiled) expect(values(m.optimizer.iterations)).toEqual([0]);
+  expect(await Promise.all(m.weights.map(values))).toEqual(before);
+  if (m.isCompiled) expect(await values(m.optimizer.iterations)).toEqual([0]);
 }
 
 describe('errors before any step', () => {

@@ -13,7 +13,7 @@ describe('keras.datasets.mnist.loadData', () => {
     expect(testY.shape).toEqual([2000]);
     expect([trainX.dtype, trainY.dtype, testX.dtype, testY.dtype]).toEqual(['float32', 'int32', 'float32', 'int32']);
 
-    const pixels = trainX.dataSync();
+    const pixels = await trainX.data();
     let min = Infinity, max = -Infinity, sum = 0;
     for (const v of pixels) { if (v < min) min = v; if (v > max) max = v; sum += v; }
     expect(min).toBe(0);
@@ -24,7 +24,7 @@ describe('keras.datasets.mnist.loadData', () => {
 
     for (const [labels, n] of [[trainY, 8000], [testY, 2000]] as const) {
       const counts = new Array<number>(10).fill(0);
-      for (const l of labels.dataSync()) counts[l]!++;
+      for (const l of await labels.data()) counts[l]!++;
       expect(counts.reduce((a, b) => a + b, 0)).toBe(n);
       // Every digit is present in both splits in roughly its share (8.6%–11.3% of the package).
       for (const c of counts) {
@@ -33,7 +33,7 @@ describe('keras.datasets.mnist.loadData', () => {
       }
     }
     // Labels are shuffled, not grouped by digit.
-    const first = Array.from(trainY.dataSync().subarray(0, 50));
+    const first = Array.from((await trainY.data()).subarray(0, 50));
     expect(new Set(first).size).toBeGreaterThan(5);
     kiln.dispose([trainX, trainY, testX, testY]);
   });
@@ -42,13 +42,13 @@ describe('keras.datasets.mnist.loadData', () => {
     const [[a, ay], [b, by]] = await keras.datasets.mnist.loadData();
     const [[c, cy], [d, dy]] = await keras.datasets.mnist.loadData();
     expect(c === a).toBe(false); // (not toBe: vitest would format the tensors' buffers)
-    expect(Array.from(cy.dataSync())).toEqual(Array.from(ay.dataSync()));
-    expect(Array.from(dy.dataSync())).toEqual(Array.from(by.dataSync()));
-    const image = (t: kiln.Tensor, i: number) => Array.from(t.dataSync().subarray(i * 784, (i + 1) * 784));
-    expect(image(c, 123)).toEqual(image(a, 123));
-    expect(image(d, 1999)).toEqual(image(b, 1999));
+    expect(Array.from(await cy.data())).toEqual(Array.from(await ay.data()));
+    expect(Array.from(await dy.data())).toEqual(Array.from(await by.data()));
+    const image = async (t: kiln.Tensor, i: number) => Array.from((await t.data()).subarray(i * 784, (i + 1) * 784));
+    expect(await image(c, 123)).toEqual(await image(a, 123));
+    expect(await image(d, 1999)).toEqual(await image(b, 1999));
     // A digit is not blank: it has a few dozen lit pixels.
-    expect(image(a, 0).filter((v) => v > 0.5).length).toBeGreaterThan(20);
+    expect((await image(a, 0)).filter((v) => v > 0.5).length).toBeGreaterThan(20);
     kiln.dispose([a, ay, b, by, c, cy, d, dy]);
   });
 });

@@ -41,7 +41,7 @@ describe('a functional model with two outputs', () => {
     const result = await model.evaluate(x, [yReg, yCls], { batchSize: 64, verbose: 0 });
     expect(result.loss).toBeCloseTo(0.5 * result.reg_loss! + 2 * result.cls_loss!, 4);
     // By hand, from the model's predictions.
-    const [pReg, pCls] = model.predict(x) as kiln.Tensor[];
+    const [pReg, pCls] = model.predict(x) as unknown as kiln.Tensor[];
     const reg = await values(pReg!);
     const cls = await values(pCls!);
     const t = await values(yReg);

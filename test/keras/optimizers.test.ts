@@ -6,7 +6,7 @@ import { expectClose } from '../ops/close.js';
 /** Each optimizer against its Keras formula in float64, eagerly and in one compiled step over many steps. */
 
 const { optimizers } = keras;
-const values = (t: kiln.Tensor): number[] => Array.from(t.dataSync());
+const values = async (t: kiln.Tensor): Promise<number[]> => Array.from(await t.data());
 
 /** One float64 reference step for element i: mutates w and the state arrays. */
 type Reference = (w: number[], g: number[], s: Record<string, number[]>, lr: number, t: number) => void;
@@ -83,7 +83,7 @@ function reference(c: Case, lrAfter3: number): { w: number[]; b: number[] }[] {
 }
 
 describe.each(cases)('$name', (c) => {
-  it('has Keras default learning rate, and follows the formula eagerly over several steps', () => {
+  it('has Keras default learning rate, and follows the formula eagerly over several steps', async () => {
     const opt = c.make();
     expect(opt.learningRate).toBeCloseTo(c.lr, 10);
     const w = new kiln.Variable(kiln.tensor(W0));
@@ -91,14 +91,14 @@ describe.each(cases)('$name', (c) => {
     const expected = reference(c, c.lr);
     for (let k = 0; k < STEPS; k++) {
       opt.applyGradients([[kiln.tensor(gradAt(k, 4, 0)), w], [kiln.tensor(gradAt(k, 4, 2), [2, 2]), b]]);
-      expectClose(values(w), expected[k]!.w, 2e-5, `w after step ${k + 1}`, 1e-6);
-      expectClose(values(b), expected[k]!.b, 2e-5, `b after step ${k + 1}`, 1e-6);
+      expectClose(await values(w), expected[k]!.w, 2e-5, `w after step ${k + 1}`, 1e-6);
+      expectClose(await values(b), expected[k]!.b, 2e-5, `b after step ${k + 1}`, 1e-6);
     }
-    expect(values(opt.iterations)).toEqual([STEPS]);
+    expect(await values(opt.iterations)).toEqual([STEPS]);
     expect(opt.iterations.dtype).toBe('int32');
   });
 
-  it('gives the same values in one compiled step (traceCount 1), and a new learning rate applies without retracing', () => {
+  it('gives the same values in one compiled step (traceCount 1), and a new learning rate applies without retracing', async () => {
     const opt = c.make();
     const w = new kiln.Variable(kiln.tensor(W0));
     const b = new kiln.Variable(kiln.tensor(B0));
@@ -111,9 +111,9 @@ describe.each(cases)('$name', (c) => {
     for (let k = 0; k < STEPS; k++) {
       if (k === 3) opt.learningRate = newLr;
       const it = step(kiln.tensor(gradAt(k, 4, 0)), kiln.tensor(gradAt(k, 4, 2), [2, 2]));
-      expect(values(it)).toEqual([k + 1]);
-      expectClose(values(w), expected[k]!.w, 2e-5, `w after step ${k + 1}`, 1e-6);
-      expectClose(values(b), expected[k]!.b, 2e-5, `b after step ${k + 1}`, 1e-6);
+      expect(await values(it)).toEqual([k + 1]);
+      expectClose(await values(w), expected[k]!.w, 2e-5, `w after step ${k + 1}`, 1e-6);
+      expectClose(await values(b), expected[k]!.b, 2e-5, `b after step ${k + 1}`, 1e-6);
     }
     expect(step.traceCount).toBe(1);
     expect(opt.learningRate).toBeCloseTo(newLr, 10);
@@ -121,7 +121,7 @@ describe.each(cases)('$name', (c) => {
 });
 
 describe('Optimizer', () => {
-  it('creates slots once per weight, lists its variables, and skips null gradients with a warning', () => {
+  it('creates slots once per weight, lists its variables, and skips null gradients with a warning', async () => {
     const opt = new optimizers.Adam();
     const w = new kiln.Variable(kiln.tensor([1, 2]), { name: 'w' });
     const unused = new kiln.Variable(kiln.tensor([5]), { name: 'unused' });
@@ -131,7 +131,7 @@ describe('Optimizer', () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]![0])).toMatch(/'unused'/);
     warn.mockRestore();
-    expect(values(unused)).toEqual([5]);
+    expect(await values(unused)).toEqual([5]);
     expect(opt.variables.length).toBe(4); // iterations, learning rate, m and v of w
     expect(opt.variables.slice(2).every((v) => !v.trainable && v.shape.join() === '2')).toBe(true);
     expect(Object.keys(opt.getSlots(w))).toEqual(['momentum', 'velocity']);
@@ -140,7 +140,7 @@ describe('Optimizer', () => {
     expect(() => opt.applyGradients([[kiln.tensor([1, 2, 3]), w]])).toThrow(/does not match variable 'w/);
   });
 
-  it('minimizes a quadratic with tape gradients in one compiled train step', () => {
+  it('minimizes a quadratic with tape gradients in one compiled train step', async () => {
     const opt = new optimizers.SGD({ learningRate: 0.1, momentum: 0.5 });
     const w = new kiln.Variable(kiln.tensor([3, -2]));
     const target = kiln.tensor([1, 1]);
@@ -153,38 +153,38 @@ describe('Optimizer', () => {
     });
     for (let i = 0; i < 60; i++) step();
     expect(step.traceCount).toBe(1);
-    expectClose(values(w), [1, 1], 0, 'w', 1e-4);
+    expectClose(await values(w), [1, 1], 0, 'w', 1e-4);
   });
 
-  it('the learning-rate variable is non-trainable, and setting it checks the value', () => {
+  it('the learning-rate variable is non-trainable, and setting it checks the value', async () => {
     const opt = new optimizers.RMSprop({ learningRate: 0.5 });
-    expect(values(opt.learningRateVariable)).toEqual([0.5]);
+    expect(await values(opt.learningRateVariable)).toEqual([0.5]);
     opt.learningRate = 0.25;
-    expect(values(opt.learningRateVariable)).toEqual([0.25]);
+    expect(await values(opt.learningRateVariable)).toEqual([0.25]);
     expect(opt.learningRateVariable.trainable).toBe(false);
     expect(() => { opt.learningRate = Number.NaN; }).toThrow(kiln.KilnError);
   });
 
-  it('AdamW excludes weights from decay by variable or name; clipping options clip', () => {
+  it('AdamW excludes weights from decay by variable or name; clipping options clip', async () => {
     const opt = new optimizers.AdamW({ learningRate: 0.1, weightDecay: 0.5 });
     const kernel = new kiln.Variable(kiln.tensor([2]), { name: 'kernel' });
     const bias = new kiln.Variable(kiln.tensor([2]), { name: 'dense/bias' });
     opt.excludeFromWeightDecay({ names: ['bias'] });
     opt.applyGradients([[kiln.tensor([0]), kernel], [kiln.tensor([0]), bias]]);
-    expectClose(values(kernel), [2 - 2 * 0.5 * 0.1], 1e-6);
-    expectClose(values(bias), [2], 1e-6);
+    expectClose(await values(kernel), [2 - 2 * 0.5 * 0.1], 1e-6);
+    expectClose(await values(bias), [2], 1e-6);
 
     const clipped = new optimizers.SGD({ learningRate: 1, clipNorm: 1 });
     const v = new kiln.Variable(kiln.tensor([0, 0]));
     clipped.applyGradients([[kiln.tensor([3, 4]), v]]);
-    expectClose(values(v), [-0.6, -0.8], 1e-6);
+    expectClose(await values(v), [-0.6, -0.8], 1e-6);
     const byValue = new optimizers.SGD({ learningRate: 1, clipValue: 0.5 });
     byValue.applyGradients([[kiln.tensor([3, -0.25]), v]]);
-    expectClose(values(v), [-1.1, -0.55], 1e-6);
+    expectClose(await values(v), [-1.1, -0.55], 1e-6);
     const global = new optimizers.SGD({ learningRate: 1, globalClipnorm: 5 });
     const u = new kiln.Variable(kiln.tensor([0]));
     global.applyGradients([[kiln.tensor([6, 8]), v], [kiln.tensor([0]), u]]);
-    expectClose(values(v), [-1.1 - 3, -0.55 - 4], 1e-6);
+    expectClose(await values(v), [-1.1 - 3, -0.55 - 4], 1e-6);
     expect(() => new optimizers.SGD({ clipNorm: 1, clipValue: 1 })).toThrow(/only one/);
   });
 

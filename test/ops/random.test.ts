@@ -6,10 +6,16 @@ import { expectClose } from './close.js';
 
 /** The random primitives: one seed, one stream, on every path; and the stream's distribution. */
 
-function expectTensor(y: kiln.Tensor, expected: HostTensor, how: string): void {
+/**
+ * Bit for bit, except normal values on webgpu: they go through log, sqrt and cos, which WGSL
+ * computes to a few ulp (uniform bits are still exact there).
+ */
+const rtol = (op: string) => (op === 'randomNormal' && kiln.getBackend() === 'webgpu' ? 1e-5 : 0);
+
+async function expectTensor(y: kiln.Tensor, expected: HostTensor, how: string, tol: number): Promise<void> {
   expect(y.shape, `${how}: shape`).toEqual(expected.type.shape);
   expect(y.dtype, `${how}: dtype`).toBe(expected.type.dtype);
-  expectClose(y.dataSync(), expected.data, 0, how);
+  expectClose(await y.data(), expected.data, tol, how, tol);
 }
 
 describe('random primitives', () => {
@@ -22,15 +28,15 @@ describe('random primitives', () => {
   };
 
   it.each([['randomUniform', [4, 5]], ['randomNormal', [3, 7]], ['randomUniform', [0, 3]], ['randomNormal', []], ['randomNormal', [2, 1, 3]]] as const)(
-    '%s %j: one seed gives identical values eagerly, compiled and in the reference', (op, shape) => {
+    '%s %j: one seed gives identical values eagerly, compiled and in the reference', async (op, shape) => {
       for (const seed of [0, 7, -3, 123456789]) {
         const expected = reference(op, [...shape], seed);
-        expectTensor(applyOp(op, [seedTensor(seed)], { shape: [...shape] }), expected, `eager seed ${seed}`);
+        await expectTensor(applyOp(op, [seedTensor(seed)], { shape: [...shape] }), expected, `eager seed ${seed}`, rtol(op));
         const compiled = kiln.compile((s: kiln.Tensor) => applyOp(op, [s], { shape: [...shape] }));
-        expectTensor(compiled(seedTensor(seed)), expected, `compiled seed ${seed}`);
+        await expectTensor(compiled(seedTensor(seed)), expected, `compiled seed ${seed}`, rtol(op));
         const api = op === 'randomUniform' ? () => kiln.randomUniform([...shape], { seed }) : () => kiln.randomNormal([...shape], { seed });
-        expectTensor(api(), expected, `public api seed ${seed}`);
-        expectTensor(kiln.compile(api)(), expected, `public api compiled seed ${seed}`);
+        await expectTensor(api(), expected, `public api seed ${seed}`, rtol(op));
+        await expectTensor(kiln.compile(api)(), expected, `public api compiled seed ${seed}`, rtol(op));
       }
       if (sizeOf(shape) > 1) {
         expect(Array.from(reference(op, [...shape], 1).data)).not.toEqual(Array.from(reference(op, [...shape], 2).data));
@@ -46,19 +52,19 @@ describe('random primitives', () => {
     return { mean, std: Math.sqrt(v / data.length) };
   }
 
-  it('10,000 normals have mean 0 and standard deviation 1 within a few percent', () => {
+  it('10,000 normals have mean 0 and standard deviation 1 within a few percent', async () => {
     for (const seed of [1, 2, 3]) {
-      const { mean, std } = moments(kiln.randomNormal([100, 100], { seed }).dataSync());
+      const { mean, std } = moments(await kiln.randomNormal([100, 100], { seed }).data());
       expect(Math.abs(mean)).toBeLessThan(0.04);
       expect(Math.abs(std - 1)).toBeLessThan(0.03);
     }
-    const { mean, std } = moments(kiln.randomNormal([10000], { seed: 5, mean: 3, stddev: 2 }).dataSync());
+    const { mean, std } = moments(await kiln.randomNormal([10000], { seed: 5, mean: 3, stddev: 2 }).data());
     expect(Math.abs(mean - 3)).toBeLessThan(0.08);
     expect(Math.abs(std - 2)).toBeLessThan(0.06);
   });
 
-  it('10,000 uniforms fill [0, 1) evenly', () => {
-    const data = kiln.randomUniform([10000], { seed: 9 }).dataSync();
+  it('10,000 uniforms fill [0, 1) evenly', async () => {
+    const data = await kiln.randomUniform([10000], { seed: 9 }).data();
     const { mean, std } = moments(data);
     expect(Math.abs(mean - 0.5)).toBeLessThan(0.015);
     expect(Math.abs(std - Math.sqrt(1 / 12))).toBeLessThan(0.01);
