@@ -192,7 +192,9 @@ export class Executable {
           const next = stores[step.from]!;
           if (next !== target.storage) {
             next.retain();
-            target.storage.release();
+            // Steps after this one may still read the old value (a `read` step does not retain it):
+            // it is released when the run ends, so no launch of this run gets its buffer back.
+            made.push(target.storage);
             target.storage = next;
           }
           break;
