@@ -15,6 +15,10 @@
 //   D  A at batch 32
 // and last, mnist: kiln's keras fit beside TensorFlow.js's on MNIST, an MLP and a CNN (bench/mnist.ts,
 // also `npm run bench:mnist` with options of its own).
+// With --backend webgpu the peers are tfjs-backend-webgpu and jax-js's webgpu backend, on the
+// same Dawn instance as kiln (bench/peers.ts); every train step then reads its loss back, so
+// each step's time includes its GPU work, and the kernels column counts the dispatches each
+// library recorded for one call.
 // Each implementation is warmed up, then timed in fixed windows (2 s; --quick 0.3 s) interleaved
 // across implementations; the median of 3 windows is reported.
 import * as os from 'node:os';
@@ -22,7 +26,7 @@ import * as kiln from '../src/index.js';
 import { maxRelativeError, measure, relativeError, type Impl, type Timing, type TimingOptions } from './harness.js';
 import { B_SIZE, chainData, float32RunningSum, handChain, handMatmul, jaxChain, jaxMatmul, kilnChain, kilnMatmul, matmulData, MATMUL_FLOPS, N, tfChain, tfMatmul } from './kernels.js';
 import { jaxMlp, kilnMlp, mlpData, tfMlp } from './mlp.js';
-import { startPeers, type Peers } from './peers.js';
+import { dispatches, installWebGpu, startPeers, type Peers } from './peers.js';
 import { parseMnistOptions, runMnist } from './mnist.js';
 
 const WORKLOADS = ['overhead', 'A', 'B', 'C', 'D', 'mnist'] as const;
@@ -92,6 +96,19 @@ function build(makers: readonly (() => Impl)[], notes: string[]): Impl[] {
 /** Milliseconds of each implementation's last checking call: measure() skips warming up what is slower than the warm-up. */
 const checkMs = new Map<Impl, number>();
 
+/** Dispatches one call (run and finish) recorded on the shared Dawn instance, by implementation (webgpu only). */
+const dispatchesPerCall = new Map<Impl, number>();
+
+/** Counts each implementation's dispatches over one more call, when the peers run on WebGPU. */
+async function countDispatches(impls: readonly Impl[], peers: Peers): Promise<void> {
+  if (!peers.gpu) return;
+  for (const impl of impls) {
+    const before = dispatches();
+    await runOnce(impl);
+    dispatchesPerCall.set(impl, dispatches() - before);
+  }
+}
+
 /** Runs `check` on each implementation, dropping (and reporting) any that throws. */
 async function checked(impls: Impl[], notes: string[], check: (impl: Impl) => Promise<void>): Promise<Impl[]> {
   const kept: Impl[] = [];
@@ -119,7 +136,8 @@ async function mlpWorkload(name: string, batch: number, peers: Peers, timing: Ti
   log(`\n${name}: MLP train step, batch ${batch} ...`);
   const d = mlpData(batch);
   const notes: string[] = [];
-  let impls = build([() => kilnMlp(d, true), () => kilnMlp(d, false), ...peerMakers(peers, (b) => tfMlp(d, b), () => jaxMlp(d))], notes);
+  const sync = peers.gpu === true;
+  let impls = build([() => kilnMlp(d, true, sync), () => kilnMlp(d, false, sync), ...peerMakers(peers, (b) => tfMlp(d, b, sync), () => jaxMlp(d, peers.jaxName, sync))], notes);
   // The same weights and data everywhere: the first losses must agree, and the loss must fall.
   const first = new Map<Impl, number[]>();
   impls = await checked(impls, notes, async (impl) => {
@@ -133,11 +151,12 @@ async function mlpWorkload(name: string, batch: number, peers: Peers, timing: Ti
     const [e0, e2] = [relativeError(l[0]!, ref[0]!), relativeError(l[2]!, ref[2]!)];
     if (e0 > 1e-3 || e2 > 1e-2) notes.push(`WARNING ${impl.name}: losses ${l.map((v) => v.toFixed(4)).join(', ')} differ from ${impls[0]!.name}'s ${ref.map((v) => v.toFixed(4)).join(', ')}`);
   }
+  await countDispatches(impls, peers);
   const timings = await measure(impls, timing, log, checkMs);
   for (const impl of impls) {
     const l = first.get(impl)!;
     const end = timings.get(impl)!.last;
-    const steps = 3 + timings.get(impl)!.units; // at least: warm-up steps are not counted
+    const steps = 3 + (dispatchesPerCall.has(impl) ? 1 : 0) + timings.get(impl)!.units; // at least: warm-up steps are not counted
     notes.push(`${impl.name.padEnd(16)} loss ${l.map((v) => v.toFixed(4)).join(' → ')} … ${end.toFixed(4)} after ≥${steps} steps${end < l[0]! ? '' : '  WARNING: the loss did not fall'}`);
   }
   return { workload: name, title: `MLP 784→512→10 train step, Adam, batch ${batch}`, unit: 'steps/s', show: (r) => r, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
@@ -147,7 +166,7 @@ async function chainWorkload(peers: Peers, timing: TimingOptions): Promise<Resul
   log('\nB: sum(sigmoid(relu(x·a+b)·c−d)) over 2^20 ...');
   const x = chainData();
   const notes: string[] = [];
-  let impls = build([() => handChain(x), () => kilnChain(x, true), () => kilnChain(x, false), ...peerMakers(peers, (b) => tfChain(x, b), () => jaxChain(x))], notes);
+  let impls = build([() => handChain(x), () => kilnChain(x, true), () => kilnChain(x, false), ...peerMakers(peers, (b) => tfChain(x, b), () => jaxChain(x, peers.jaxName))], notes);
   const hand = impls[0]!;
   let want = NaN;
   const running = float32RunningSum(x);
@@ -162,6 +181,7 @@ async function chainWorkload(peers: Peers, timing: TimingOptions): Promise<Resul
     else if (!(err <= 1e-3)) throw new Error(`sum ${got} differs from the hand loop's ${want} by more than 1e-3 relative`);
     notes.push(line);
   });
+  await countDispatches(impls.filter((i) => i !== hand), peers);
   const timings = await measure(impls, timing, log, checkMs);
   return { workload: 'B', title: `fused elementwise chain summed, ${B_SIZE} elements`, unit: 'ms/run', show: (r) => 1000 / r, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
 }
@@ -173,7 +193,7 @@ async function matmulWorkload(peers: Peers, timing: TimingOptions): Promise<Resu
   const want = new Float32Array(N * N);
   let got: ArrayLike<number> = want;
   const sink = (v: ArrayLike<number>) => { got = v; };
-  let impls = build([() => handMatmul(a, b, want), () => kilnMatmul(a, b, true, sink), () => kilnMatmul(a, b, false, sink), ...peerMakers(peers, (be) => tfMatmul(a, b, be, sink), () => jaxMatmul(a, b, sink))], notes);
+  let impls = build([() => handMatmul(a, b, want), () => kilnMatmul(a, b, true, sink), () => kilnMatmul(a, b, false, sink), ...peerMakers(peers, (be) => tfMatmul(a, b, be, sink), () => jaxMatmul(a, b, sink, peers.jaxName))], notes);
   const hand = impls[0]!;
   impls = await checked(impls, notes, async (impl) => {
     await runOnce(impl);
@@ -181,6 +201,7 @@ async function matmulWorkload(peers: Peers, timing: TimingOptions): Promise<Resu
     const err = maxRelativeError(got, want);
     if (!(err <= 1e-3)) throw new Error(`the product differs from the i-k-j loop's by ${err} (relative, elementwise)`);
   });
+  await countDispatches(impls.filter((i) => i !== hand), peers);
   const timings = await measure(impls, timing, log, checkMs);
   return { workload: 'C', title: `${N}×${N} float32 matmul`, unit: 'GFLOP/s', show: (r) => (r * MATMUL_FLOPS) / 1e9, rows: impls.map((impl) => ({ impl, timing: timings.get(impl)! })), notes };
 }
@@ -200,11 +221,15 @@ function printTable(results: readonly Result[]): void {
       const spread = (Math.max(...timing.rates) - Math.min(...timing.rates)) / timing.median;
       const vs = kiln === undefined || impl.name === 'kiln' ? '' : `${num(kiln / timing.median)}x ${kiln >= timing.median ? 'faster' : 'slower'}`;
       const stats = impl.stats?.();
-      console.log(`${''.padEnd(9)} ${impl.name.padEnd(16)} ${num(r.show(timing.median)).padStart(9)} ${r.unit.padEnd(8)} ${`±${(spread * 50).toFixed(0)}%`.padStart(7)} ${vs.padStart(10)} ${(stats ? String(stats.kernels) : '').padStart(8)} ${(stats ? (stats.bytes / 2 ** 20).toFixed(2) : '').padStart(8)}`);
+      const dispatched = dispatchesPerCall.get(impl);
+      // kiln's own count, and what it dispatched where that differs (a split reduction dispatches twice).
+      const kernels = stats ? `${stats.kernels}${dispatched !== undefined && dispatched !== stats.kernels ? `/${dispatched}*` : ''}` : dispatched !== undefined ? `${dispatched}*` : '';
+      console.log(`${''.padEnd(9)} ${impl.name.padEnd(16)} ${num(r.show(timing.median)).padStart(9)} ${r.unit.padEnd(8)} ${`±${(spread * 50).toFixed(0)}%`.padStart(7)} ${vs.padStart(10)} ${kernels.padStart(8)} ${(stats ? (stats.bytes / 2 ** 20).toFixed(2) : '').padStart(8)}`);
     }
   }
   console.log('\n"kiln is": kiln (fusion on) beside that row, by median rate; "spread": half the range of the 3 windows around the median;');
   console.log('"kernels": kernels launched per call; "peak MB": peak bytes of one call (cf.stats).');
+  if (dispatchesPerCall.size) console.log('"kernels" with *: compute dispatches one call recorded on the shared Dawn instance (GPUComputePassEncoder.dispatchWorkgroups, counted); kiln\'s "k/d*": k kernels, d dispatches.');
 }
 
 function printGoals(results: readonly Result[]): void {
@@ -229,8 +254,36 @@ function printGoals(results: readonly Result[]): void {
   goal('A: kiln vs tfjs-cpu', 'A', 'tfjs-cpu', (s) => s >= 2, '>= 2x faster');
   goal('D: kiln vs tfjs-cpu', 'D', 'tfjs-cpu', (s) => s >= 2, '>= 2x faster');
   for (const w of ['A', 'B', 'C', 'D']) goal(`${w}: fusion on vs off`, w, 'kiln (fuse off)', (s) => s > 1, 'on faster');
+  // The WebGPU issue: against the better of tfjs-webgpu and jax-js-webgpu.
+  const better = (w: string) => {
+    const rows = by(w)?.rows.filter((x) => x.impl.name === 'tfjs-webgpu' || x.impl.name === 'jax-js-webgpu') ?? [];
+    return rows.sort((p, q) => q.timing.median - p.timing.median)[0]?.impl.name;
+  };
+  for (const [w, test, target] of [['A', (s: number) => s >= 2, '>= 2x the better peer'], ['D', (s: number) => s >= 2, '>= 2x the better peer'], ['B', (s: number) => s > 1, 'ahead of both peers'], ['C', (s: number) => s > 1, 'ahead of both peers']] as const) {
+    const peer = better(w);
+    if (peer) goal(`${w}: kiln-webgpu vs ${peer}`, w, peer, test, target);
+  }
+  for (const w of ['A', 'D']) {
+    const rows = by(w)?.rows ?? [];
+    const k = rows.find((x) => x.impl.name === 'kiln')?.impl, t = rows.find((x) => x.impl.name === 'tfjs-webgpu')?.impl;
+    if (!k || !t || !dispatchesPerCall.has(t)) continue;
+    const kk = k.stats?.().kernels ?? dispatchesPerCall.get(k)!, tk = dispatchesPerCall.get(t)!;
+    lines.push(`  ${`${w}: kernels per step, kiln vs tfjs-webgpu`.padEnd(40)} ${'<= 1/3'.padEnd(22)} ${kk * 3 <= tk ? 'met    ' : 'NOT met'}  kiln ${kk} (dispatched ${dispatchesPerCall.get(k) ?? '?'}), tfjs-webgpu ${tk}${rows.some((x) => x.impl.name === 'jax-js-webgpu') ? `, jax-js-webgpu ${dispatchesPerCall.get(rows.find((x) => x.impl.name === 'jax-js-webgpu')!.impl) ?? '?'}` : ''}`);
+  }
   console.log('\nGoals (the passes-and-fusion issue):');
   for (const l of lines) console.log(l);
+}
+
+/** On wasm: the machine's SIMD128 float32 peak (bench/wasm-peak.ts) and kiln's matmul (C) as a fraction of it. */
+async function peakFraction(results: readonly Result[]): Promise<void> {
+  const c = results.find((r) => r.workload === 'C')!;
+  const rate = rateOf(c, 'kiln');
+  if (rate === undefined) return;
+  const { simdPeak } = await import('./wasm-peak.js');
+  const peak = await simdPeak();
+  const gflops = c.show(rate);
+  console.log(`\nwasm SIMD128 peak (f32x4 mul+add chains): 1 thread ${peak.single.toFixed(1)} GFLOP/s, ${peak.threads} threads ${peak.all.toFixed(1)} GFLOP/s;`);
+  console.log(`C: kiln's matmul ${gflops.toFixed(1)} GFLOP/s = ${((100 * gflops) / peak.all).toFixed(0)}% of the ${peak.threads}-thread peak (npx tsx bench/wasm-peak.ts: 1-thread and conv figures)`);
 }
 
 /** MNIST training (bench/mnist.ts): kiln's keras fit beside TensorFlow.js's, an MLP and a CNN. */
@@ -259,6 +312,8 @@ async function main(): Promise<void> {
     : { windowMs: 2000, windows: 3, warmupMs: 500, minWarmup: 1, clock: options.clock };
   console.log('\n== Workloads of the passes-and-fusion issue ==');
   await kiln.setBackend('cpu');
+  // Dawn as navigator.gpu before kiln's device is made, so kiln and both peers share its instance.
+  if (options.backend === 'webgpu') await installWebGpu();
   if (options.backend !== 'cpu') {
     try {
       await kiln.setBackend(options.backend as Parameters<typeof kiln.setBackend>[0]);
@@ -266,7 +321,7 @@ async function main(): Promise<void> {
       log(`kiln backend '${options.backend}' is unavailable (${e instanceof Error ? e.message : String(e)}); continuing on cpu`);
     }
   }
-  const peers = await startPeers(log);
+  const peers = await startPeers(log, kiln.getBackend() === 'webgpu' ? 'webgpu' : 'cpu');
   log(`kiln: ${kiln.getBackend()} backend`);
   for (const n of peers.notes) log(n);
 
@@ -284,6 +339,7 @@ async function main(): Promise<void> {
   }
   printTable(results);
   printGoals(results);
+  if (kiln.getBackend() === 'wasm' && results.some((r) => r.workload === 'C')) await peakFraction(results);
   await mnistWorkload(options, peers);
   const cpu = process.cpuUsage();
   console.log(`\nload average now ${load()}; ${((performance.now() - started) / 1000).toFixed(0)} s in all, ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s of CPU time`);

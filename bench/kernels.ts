@@ -73,13 +73,13 @@ export function tfChain(x: Float32Array, backend: string): Impl {
   };
 }
 
-export function jaxChain(x: Float32Array): Impl {
+export function jaxChain(x: Float32Array, name = 'jax-js'): Impl {
   const { numpy: np, nn } = jax;
   const fn = jax.jit((t: jax.numpy.Array) => nn.sigmoid(nn.relu(t.mul(A).add(B)).mul(C).sub(D)).sum());
   const t = np.array(x);
   let last = 0;
   return {
-    name: 'jax-js',
+    name,
     run: async () => { last = (await fn(t.ref).data())[0]!; },
     finish: async () => last,
   };
@@ -135,13 +135,13 @@ export function tfMatmul(a: Float32Array, b: Float32Array, backend: string, sink
   };
 }
 
-export function jaxMatmul(a: Float32Array, b: Float32Array, sink: (v: ArrayLike<number>) => void): Impl {
+export function jaxMatmul(a: Float32Array, b: Float32Array, sink: (v: ArrayLike<number>) => void, name = 'jax-js'): Impl {
   const { numpy: np } = jax;
   const fn = jax.jit((x: jax.numpy.Array, y: jax.numpy.Array) => np.matmul(x, y));
   const ja = np.array(a).reshape([N, N]), jb = np.array(b).reshape([N, N]);
   let last = 0;
   return {
-    name: 'jax-js',
+    name,
     run: async () => { const v = await fn(ja.ref, jb.ref).data(); sink(v); last = v[0]!; },
     finish: async () => last,
   };

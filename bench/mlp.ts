@@ -32,8 +32,11 @@ export function mlpData(batch: number): MlpData {
   };
 }
 
-/** kiln: a compiled step with GradientTape and keras Adam (Keras's ε-hat form) on kiln.Variables. */
-export function kilnMlp(d: MlpData, fuse: boolean): Impl {
+/**
+ * kiln: a compiled step with GradientTape and keras Adam (Keras's ε-hat form) on kiln.Variables.
+ * `sync` (on a GPU): every step reads its loss back, so each step's time includes the GPU's work.
+ */
+export function kilnMlp(d: MlpData, fuse: boolean, sync = false): Impl {
   const vars = [
     new kiln.Variable(kiln.tensor(d.w1, [IN, HIDDEN]), { name: 'w1' }),
     new kiln.Variable(kiln.zeros([HIDDEN]), { name: 'b1' }),
@@ -56,17 +59,20 @@ export function kilnMlp(d: MlpData, fuse: boolean): Impl {
   const x = kiln.tensor(d.x, [d.batch, IN]);
   const y = kiln.tensor(d.labels, [d.batch], 'int32');
   let loss: kiln.Tensor | null = null;
+  let last = NaN;
   return {
     name: fuse ? 'kiln' : 'kiln (fuse off)',
-    run: () => { loss?.dispose(); loss = step(x, y); },
-    finish: async () => (await loss!.data())[0]!,
+    run: sync
+      ? async () => { loss?.dispose(); loss = step(x, y); last = (await loss.data())[0]!; }
+      : () => { loss?.dispose(); loss = step(x, y); },
+    finish: sync ? async () => last : async () => (await loss!.data())[0]!,
     stats: () => step.concrete(x, y).stats,
     kernelSources: () => step.concrete(x, y).kernels.map((k) => k.source),
   };
 }
 
 /** tfjs: optimizer.minimize with tf.train.adam on tf.variables, on the given backend. */
-export function tfMlp(d: MlpData, backend: string): Impl {
+export function tfMlp(d: MlpData, backend: string, sync = false): Impl {
   let made: { step: () => tf.Scalar } | null = null;
   // Made under its own backend, so its variables live there and never move.
   const make = () => {
@@ -85,11 +91,14 @@ export function tfMlp(d: MlpData, backend: string): Impl {
     return { step: () => optimizer.minimize(lossFn, true, [w1, b1, w2, b2])! };
   };
   let loss: tf.Scalar | null = null;
+  let last = NaN;
   return {
     name: `tfjs-${backend}`,
     prepare: async () => { await useTf(backend); made ??= make(); },
-    run: () => { loss?.dispose(); loss = made!.step(); },
-    finish: async () => (await loss!.data())[0]!,
+    run: sync
+      ? async () => { loss?.dispose(); loss = made!.step(); last = (await loss.data())[0]!; }
+      : () => { loss?.dispose(); loss = made!.step(); },
+    finish: sync ? async () => last : async () => (await loss!.data())[0]!,
   };
 }
 
@@ -97,7 +106,7 @@ type Params = { w1: jax.numpy.Array; b1: jax.numpy.Array; w2: jax.numpy.Array; b
 const KEYS = ['w1', 'b1', 'w2', 'b2'] as const;
 
 /** jax-js: jit of valueAndGrad of the loss and an Adam update (ε-hat form, as kiln's) in jax-js ops. */
-export function jaxMlp(d: MlpData): Impl {
+export function jaxMlp(d: MlpData, name = 'jax-js', sync = false): Impl {
   const { numpy: np, nn } = jax;
   const lossFn = (p: Params, x: jax.numpy.Array, y: jax.numpy.Array): jax.numpy.Array => {
     const h = nn.relu(np.matmul(x, p.w1).add(p.b1));
@@ -127,12 +136,14 @@ export function jaxMlp(d: MlpData): Impl {
   const x = np.array(d.x).reshape([d.batch, IN]);
   const y = np.array(d.labels, { dtype: np.int32 });
   let loss: jax.numpy.Array | null = null;
+  let last = NaN;
+  const run = () => {
+    loss?.dispose();
+    [p, m, v, t, loss] = step(p, m, v, t, x.ref, y.ref);
+  };
   return {
-    name: 'jax-js',
-    run: () => {
-      loss?.dispose();
-      [p, m, v, t, loss] = step(p, m, v, t, x.ref, y.ref);
-    },
-    finish: async () => (await loss!.ref.data())[0]!,
+    name,
+    run: sync ? async () => { run(); last = (await loss!.ref.data())[0]!; } : run,
+    finish: sync ? async () => last : async () => (await loss!.ref.data())[0]!,
   };
 }

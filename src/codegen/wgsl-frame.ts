@@ -4,7 +4,8 @@ import type { Kernel } from './kernel.js';
 
 /** One entry of a shader's bind group, in binding order. */
 export interface WgslBinding {
-  readonly kind: 'input' | 'output';
+  /** 'scratch': a buffer of the shader's own (`WgslShader.scratch` words), kept by the runtime. */
+  readonly kind: 'input' | 'output' | 'scratch';
   readonly index: number;
 }
 
@@ -15,6 +16,13 @@ export interface WgslShader {
   readonly bindings: readonly WgslBinding[];
   /** Workgroup counts; null when the kernel has no element to compute (nothing is dispatched). */
   readonly dispatch: readonly [number, number, number] | null;
+  /** 4-byte words of the scratch binding, where the shader has one. */
+  readonly scratch?: number;
+  /**
+   * A second entry point, `combine`, dispatched right after `main` with the same bindings (a
+   * split reduction folds its partial results there); dispatches in one pass run in order.
+   */
+  readonly combine?: { readonly dispatch: readonly [number, number, number] };
 }
 
 export interface WgslOptions {
@@ -25,6 +33,10 @@ export interface WgslOptions {
   readonly aliases?: ReadonlyMap<number, number>;
   /** The device's maxComputeWorkgroupsPerDimension (65535 unless told). */
   readonly maxWorkgroups?: number;
+  /** The device's maxStorageBuffersPerShaderStage (8 unless told): a split reduction binds one more. */
+  readonly maxStorageBuffers?: number;
+  /** The smallest subgroup size, where the device has the `subgroups` feature enabled (else none). */
+  readonly subgroupMinSize?: number;
 }
 
 /** Binding declarations and the names loads use, shared by every template. */
@@ -59,13 +71,14 @@ export function coordLines(flat: string, shape: readonly number[], firstDim: num
   const lines: string[] = [];
   let stride = 1;
   const strides: number[] = [];
-  for (let d = shape.length - 1; d >= 0; d--) { strides[d] = stride; stride *= shape[d]!; }
+  // An empty domain runs no element, but WGSL rejects a constant division by zero: extents count as at least 1.
+  for (let d = shape.length - 1; d >= 0; d--) { strides[d] = stride; stride *= Math.max(shape[d]!, 1); }
   shape.forEach((n, d) => {
     const name = coordName(firstDim + d);
     if (n === 1) { lines.push(`let ${name} = 0i;`); return; }
     const q = strides[d] === 1 ? flat : `(${flat} / ${strides[d]}u)`;
     const outermost = shape.slice(0, d).every((m) => m === 1);
-    lines.push(`let ${name} = i32(${outermost ? q : `${q} % ${n}u`});`);
+    lines.push(`let ${name} = i32(${outermost ? q : `${q} % ${Math.max(n, 1)}u`});`);
   });
   return lines;
 }
@@ -82,8 +95,8 @@ export function indent(lines: readonly string[], depth = 1): string[] {
   return lines.map((l) => (l ? pad + l : l));
 }
 
-/** The whole shader text: a comment naming the kernel, helpers, bindings, module-scope state, main. */
-export function assemble(kernel: Kernel, helpers: Iterable<string>, decls: readonly string[], body: readonly string[]): string {
+/** The whole shader text: a comment naming the kernel, `enable` directives, helpers, bindings, module-scope state, main. */
+export function assemble(kernel: Kernel, helpers: Iterable<string>, decls: readonly string[], body: readonly string[], directives: readonly string[] = []): string {
   const what = kernel.kind === 'reduce' ? ` ${kernel.op} over [${kernel.inner.join(', ')}]` : '';
-  return [`// ${kernel.name}: ${kernel.kind} over [${kernel.domain.join(', ')}]${what}`, ...helperSource(helpers), ...decls, ...body].join('\n') + '\n';
+  return [`// ${kernel.name}: ${kernel.kind} over [${kernel.domain.join(', ')}]${what}`, ...directives, ...helperSource(helpers), ...decls, ...body].join('\n') + '\n';
 }

@@ -11,7 +11,7 @@ describeWebGpu('kiln inspect on webgpu', () => {
     expect(code, stderr).toBe(0);
     expect(stdout).toContain('=== trace 0 of trainStep(f32[8,4], f32[8,3]) on webgpu');
     expect(stdout).toMatch(/bytes in\/out +FLOPs +workgroup\n/);
-    expect(stdout).toMatch(/trainStep_\d+_\w+ +contraction .* \d+ +\d+x\d+\n/);
+    expect(stdout).toMatch(/trainStep_\d+_\w+ +contraction .* \d+ +\d+(x\d+)*\n/);
     expect(stdout).toMatch(/\/\/ ----- kernel trainStep_0_\w+ \(wgsl, \w+, workgroup \d+(x\d+)*\)\n[\s\S]*@compute @workgroup_size\(/);
   });
 });

@@ -57,8 +57,10 @@ export async function requestGpu(): Promise<GpuContext> {
   }
   if (!adapter) throw new KilnError(`no WebGPU adapter found; ${NO_ADAPTER_HINT}`, { op: 'setBackend' });
   let device: GPUDevice;
+  // Subgroups let the matrix product broadcast a value across lanes (src/codegen/wgsl-matmul.ts).
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [];
   try {
-    device = await adapter.requestDevice({ requiredLimits: adapterLimits(adapter) });
+    device = await adapter.requestDevice({ requiredLimits: adapterLimits(adapter), requiredFeatures });
   } catch {
     device = await adapter.requestDevice();
   }

@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 import type { Kernel } from '../../codegen/index.js';
-import { renderWgsl, type WgslShader } from '../../codegen/wgsl.js';
+import { renderWgsl, type WgslOptions, type WgslShader } from '../../codegen/wgsl.js';
 import { allocArray, KilnError, type DType, type TypedArray } from '../../ir/index.js';
 import type { FusionLimits } from '../../passes/index.js';
 import type { Backend, CompiledKernel, ContinuationScope, DeviceBuffer, Launch } from '../backend.js';
@@ -14,6 +14,8 @@ const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, STORAGE = 0x80, COMPUTE = 
 
 /** Every element is 4 bytes on the device: f32, i32, and u32 for bool. */
 const ELEMENT = 4;
+/** Bind groups kept per pipeline (a program binds each kernel to a few buffer sets). */
+const GROUPS_KEPT = 16;
 
 interface GpuBuffer extends DeviceBuffer {
   readonly gpu: GPUBuffer;
@@ -34,6 +36,12 @@ interface Pipeline {
   readonly layout: GPUBindGroupLayout;
   /** Variants reading some inputs through an output's binding (in-place updates), by alias key. */
   readonly variants: Map<string, GpuKernel>;
+  /** The `combine` entry point, dispatched after `main` (a split reduction). */
+  readonly combine?: GPUComputePipeline;
+  /** The shader's scratch binding: launches of one pipeline run in order, so they share it. */
+  readonly scratch?: GPUBuffer;
+  /** Bind groups by the buffers bound (see bindGroup). */
+  readonly groups: Map<string, GPUBindGroup>;
   /** Set once the shader compiler reported an error. */
   error?: KilnError;
 }
@@ -69,6 +77,8 @@ export class WebGpuBackend implements Backend {
   private readonly pool: BufferPool;
   private readonly staging: BufferPool;
   private readonly pipelines = new Map<string, Pipeline>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 0;
   private readonly checks = new PendingChecks();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -221,13 +231,24 @@ export class WebGpuBackend implements Backend {
 
   compile(kernel: Kernel): CompiledKernel {
     this.check();
-    const shader = renderWgsl(kernel, { maxWorkgroups: this.device.limits.maxComputeWorkgroupsPerDimension });
+    const shader = renderWgsl(kernel, this.wgslOptions());
     return this.compileShader(kernel, shader);
+  }
+
+  /** What the WGSL renderer needs to know of this device. */
+  private wgslOptions(aliases?: ReadonlyMap<number, number>): WgslOptions {
+    const subgroups = this.device.features.has('subgroups') ? (this.adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0 : 0;
+    const limits = this.device.limits;
+    return {
+      maxWorkgroups: limits.maxComputeWorkgroupsPerDimension, maxStorageBuffers: limits.maxStorageBuffersPerShaderStage,
+      subgroupMinSize: subgroups, ...(aliases ? { aliases } : {}),
+    };
   }
 
   /** @internal Compiles a shader (tests pass hand-written ones to see how errors read). */
   compileShader(kernel: Kernel, shader: WgslShader): GpuKernel {
-    const key = shader.source.slice(shader.source.indexOf('\n'));
+    // The grid too: a shader whose grid covers its domain exactly does not spell out its size.
+    const key = `${JSON.stringify([shader.dispatch, shader.combine?.dispatch, shader.scratch])}${shader.source.slice(shader.source.indexOf('\n'))}`;
     const hit = this.pipelines.get(key);
     if (hit) return { name: kernel.name, language: 'wgsl', source: shader.source, kernel, compiled: hit };
     const layout = this.device.createBindGroupLayout({
@@ -237,12 +258,14 @@ export class WebGpuBackend implements Backend {
     });
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code: shader.source, label: kernel.name });
-    const pipeline = this.device.createComputePipeline({
-      label: kernel.name,
-      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: 'main' },
-    });
-    const compiled: Pipeline = { shader, pipeline, layout, variants: new Map() };
+    const pipelineLayout = this.device.createPipelineLayout({ bindGroupLayouts: [layout] });
+    const entry = (entryPoint: string) => this.device.createComputePipeline({ label: kernel.name, layout: pipelineLayout, compute: { module, entryPoint } });
+    const pipeline = entry('main');
+    const compiled: Pipeline = {
+      shader, pipeline, layout, variants: new Map(), groups: new Map(),
+      ...(shader.combine ? { combine: entry('combine') } : {}),
+      ...(shader.scratch ? { scratch: this.createBuffer(Math.max(ELEMENT, shader.scratch * ELEMENT), STORAGE) } : {}),
+    };
     this.checks.track(this.device.popErrorScope().then(async (err) => {
       if (!err) return;
       compiled.error = compileError(kernel.name, shader.source, err.message, (await module.getCompilationInfo()).messages);
@@ -271,16 +294,42 @@ export class WebGpuBackend implements Backend {
       k = this.variant(kernel, aliases).compiled;
       if (k.error) throw k.error;
     }
-    const entries = k.shader.bindings.map((bd, binding) => {
-      const b = (bd.kind === 'input' ? inputs : outputs)[bd.index]!;
-      return { binding, resource: { buffer: b.gpu, offset: 0, size: Math.max(ELEMENT, b.size * ELEMENT) } };
-    });
-    const group = this.device.createBindGroup({ layout: k.layout, entries });
+    const group = this.bindGroup(k, inputs, outputs);
     const pass = this.computePass();
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(dispatch[0], dispatch[1], dispatch[2]);
+    const combine = k.shader.combine;
+    if (combine && k.combine) {
+      pass.setPipeline(k.combine);
+      pass.dispatchWorkgroups(combine.dispatch[0], combine.dispatch[1], combine.dispatch[2]);
+    }
     this.stats.launches++;
+  }
+
+  /**
+   * The bind group of a launch, made once per (pipeline, buffers, sizes): a program binds the
+   * same pooled buffers on every run. A destroyed buffer's id is never reused, so a stale group
+   * is never found again; each pipeline keeps its latest GROUPS_KEPT.
+   */
+  private bindGroup(k: Pipeline, inputs: readonly GpuBuffer[], outputs: readonly GpuBuffer[]): GPUBindGroup {
+    const bound = k.shader.bindings.map((bd) => (bd.kind === 'scratch' ? null : (bd.kind === 'input' ? inputs : outputs)[bd.index]!));
+    const key = bound.map((b) => (b ? `${this.bufferId(b.gpu)}:${b.size}` : 's')).join(',');
+    const hit = k.groups.get(key);
+    if (hit) return hit;
+    const entries = bound.map((b, binding) => ({
+      binding, resource: b ? { buffer: b.gpu, offset: 0, size: Math.max(ELEMENT, b.size * ELEMENT) } : { buffer: k.scratch! },
+    }));
+    const group = this.device.createBindGroup({ layout: k.layout, entries });
+    if (k.groups.size >= GROUPS_KEPT) k.groups.delete(k.groups.keys().next().value!);
+    k.groups.set(key, group);
+    return group;
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = ++this.nextBufferId));
+    return id;
   }
 
   /** The kernel reading the aliased inputs through the output's binding (WebGPU forbids binding both). */
@@ -288,7 +337,7 @@ export class WebGpuBackend implements Backend {
     const key = [...aliases].map(([i, o]) => `${i}>${o}`).join(',');
     let v = k.compiled.variants.get(key);
     if (!v) {
-      const shader = renderWgsl(k.kernel, { aliases, maxWorkgroups: this.device.limits.maxComputeWorkgroupsPerDimension });
+      const shader = renderWgsl(k.kernel, this.wgslOptions(aliases));
       v = this.compileShader(k.kernel, shader);
       k.compiled.variants.set(key, v);
     }
