@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import './jax-threads.js';
 import * as jax from '@jax-js/jax';
 
 export { tf, jax };
@@ -119,13 +120,15 @@ export async function startPeers(log: (line: string) => void, backend = 'cpu'): 
   await tf.setBackend('cpu');
   let jaxOk = false;
   try {
+    // jax-js spreads kernels over Web Workers where a global Worker exists, which Node 20 lacks:
+    // bench/jax-threads.ts gives it one over worker_threads, as the issue's peer numbers had.
     const devices = await jax.init('wasm');
     if (!devices.includes('wasm')) throw new Error(`init('wasm') gave ${devices.join(', ')}`);
     jax.defaultDevice('wasm');
     jaxOk = true;
-    // jax-js spreads kernels over Web Workers only where a global Worker exists, which Node 20 lacks.
     const threaded = typeof (globalThis as { Worker?: unknown }).Worker !== 'undefined' && typeof SharedArrayBuffer !== 'undefined';
-    notes.push(`jax-js: wasm backend, jit, ${threaded ? 'threaded' : 'single-threaded (no global Worker in Node)'}`);
+    const workers = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 4;
+    notes.push(`jax-js: wasm backend, jit, ${threaded ? `${workers} Web Workers (bench/web-worker-shim.ts; BENCH_JAX_THREADS=0 turns them off)` : 'single-threaded (no global Worker in Node)'}`);
   } catch (e) {
     log(`jax-js unavailable: ${String(e)}`);
   }
