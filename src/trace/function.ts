@@ -1,4 +1,5 @@
 import { Graph, KilnError } from '../ir/index.js';
+import type { Backend } from '../runtime/index.js';
 import { valueOf } from './apply.js';
 import { currentBackend } from './backends.js';
 import { ConcreteFunction, OutputSlot } from './concrete-function.js';
@@ -58,12 +59,10 @@ function detectorFor(fn: object): FrequentTracingDetector {
   return d;
 }
 
-/** Concrete functions are per backend: one traced on cpu keeps its kernels and captures there. */
-const onBackend = (signature: string): string => `${currentBackend().name} ${signature}`;
-
 /** The trace cache of one compiled function. */
 export class TraceCache<A extends unknown[], R> {
-  readonly concreteFunctions = new Map<string, ConcreteFunction>();
+  /** By backend, then input signature: one traced on cpu keeps its kernels and captures there. */
+  private readonly byBackend = new Map<Backend, Map<string, ConcreteFunction>>();
   traceCount = 0;
   private readonly detector: FrequentTracingDetector;
 
@@ -77,20 +76,31 @@ export class TraceCache<A extends unknown[], R> {
     // eager GradientTape records, it runs op by op so the tape sees (and differentiates) its ops.
     if (eagerly || currentTrace() || eagerTapesRecording()) return this.fn(...args);
     const signature = signatureKey(args);
-    const key = onBackend(signature);
-    let cf = this.concreteFunctions.get(key);
+    let cf = this.traced().get(signature);
     this.detector.note(!cf, this.name);
-    if (!cf) cf = this.trace(args, key, signature);
+    if (!cf) cf = this.trace(args, signature);
     return cf.run(tensorLeaves(args)) as R;
   }
 
   concrete(args: A): ConcreteFunction {
     const signature = signatureKey(args);
-    const key = onBackend(signature);
-    return this.concreteFunctions.get(key) ?? this.trace(args, key, signature);
+    return this.traced().get(signature) ?? this.trace(args, signature);
   }
 
-  private trace(args: A, key: string, signature: string): ConcreteFunction {
+  /** Every concrete function, on every backend, in the order traced. */
+  get concreteFunctions(): ConcreteFunction[] {
+    return [...this.byBackend.values()].flatMap((m) => [...m.values()]);
+  }
+
+  /** The concrete functions of the current backend. */
+  private traced(): Map<string, ConcreteFunction> {
+    const backend = currentBackend();
+    let map = this.byBackend.get(backend);
+    if (!map) { map = new Map(); this.byBackend.set(backend, map); }
+    return map;
+  }
+
+  private trace(args: A, signature: string): ConcreteFunction {
     const first = this.traceCount === 0;
     let state = this.traceOnce(args, first, false);
     // As in tf.function: a first trace that created variables is traced again without creating them.
@@ -101,8 +111,8 @@ export class TraceCache<A extends unknown[], R> {
     const captures = [...trace.captures.keys()].map((t) => t.storageOn(backend, this.name).retain());
     const cf = new ConcreteFunction(this.name, signature, compiled, template, captures);
     const dump = dumpDirectory();
-    if (dump) dumpTrace(dump, this, this.name, args, key, compiled);
-    this.concreteFunctions.set(key, cf);
+    if (dump) dumpTrace(dump, this, this.name, args, signature, compiled);
+    this.traced().set(signature, cf);
     this.traceCount++;
     return cf;
   }
@@ -151,7 +161,7 @@ export function compile<F extends (...args: never[]) => unknown>(fn: F, options:
     name: { value: cache.name },
     original: { value: fn },
     concrete: { value: (...args: unknown[]) => cache.concrete(args) },
-    concreteFunctions: { get: () => [...cache.concreteFunctions.values()] },
+    concreteFunctions: { get: () => cache.concreteFunctions },
   });
   return compiled as unknown as CompiledFunction<F>;
 }
