@@ -84,6 +84,22 @@ describeWebGpu('the webgpu backend', () => {
     expect(Array.from(await y.data()).every(Number.isFinite)).toBe(true);
   });
 
+  it('makes pipelines asynchronously: a first run waits for them in order, and work issued after it sees its results', async () => {
+    const backend = webgpu();
+    const v = new kiln.Variable(kiln.tensor([1, 2, 3]));
+    // A shape no other test compiles, so its pipelines are new and still being made when it runs.
+    const f = kiln.compile((a: kiln.Tensor) => { v.assign(kiln.exp(a).add(v)); return kiln.sqrt(a).mul(7.25); });
+    const x = kiln.tensor([4, 9, 16]);
+    const pipelines = backend.stats.pipelines;
+    const y = f(x);
+    expect(backend.stats.pipelines).toBeGreaterThan(pipelines);
+    // Issued before the pipelines exist: an upload, an eager op on the output, a read of the variable.
+    const z = y.add(kiln.tensor([1, 1, 1]));
+    expectClose(await z.data(), [15.5, 22.75, 30], 1e-6);
+    expectClose(await v.data(), [1 + Math.exp(4), 2 + Math.exp(9), 3 + Math.exp(16)], 1e-5);
+    expectClose(await f(x).data(), [14.5, 21.75, 29], 1e-6);
+  });
+
   it('updates a variable in place through one binding (WebGPU forbids binding a buffer twice writably)', async () => {
     const v = kiln.variable(kiln.tensor([1, 2, 3]));
     const bump = kiln.compile(() => { v.assign(v.mul(2).add(1)); return v.add(0); });

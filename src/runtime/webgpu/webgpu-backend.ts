@@ -32,12 +32,15 @@ interface GpuBuffer extends DeviceBuffer {
 /** A compiled shader, shared by every kernel whose WGSL has the same text. */
 interface Pipeline {
   readonly shader: WgslShader;
-  readonly pipeline: GPUComputePipeline;
+  /** Null until the asynchronous pipeline creation finishes (`ready`). */
+  pipeline: GPUComputePipeline | null;
+  /** Pending while the driver compiles the pipelines; null once they are made. */
+  ready: Promise<void> | null;
   readonly layout: GPUBindGroupLayout;
   /** Variants reading some inputs through an output's binding (in-place updates), by alias key. */
   readonly variants: Map<string, GpuKernel>;
   /** The `combine` entry point, dispatched after `main` (a split reduction). */
-  readonly combine?: GPUComputePipeline;
+  combine?: GPUComputePipeline;
   /** The shader's scratch binding: launches of one pipeline run in order, so they share it. */
   readonly scratch?: GPUBuffer;
   /** Bind groups by the buffers bound (see bindGroup). */
@@ -259,17 +262,25 @@ export class WebGpuBackend implements Backend {
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code: shader.source, label: kernel.name });
     const pipelineLayout = this.device.createPipelineLayout({ bindGroupLayouts: [layout] });
-    const entry = (entryPoint: string) => this.device.createComputePipeline({ label: kernel.name, layout: pipelineLayout, compute: { module, entryPoint } });
-    const pipeline = entry('main');
+    // Pipelines are made asynchronously: the driver compiles a program's kernels side by side,
+    // off this thread, and a launch that comes before its pipeline waits in order (see run).
+    const entry = (entryPoint: string) => this.device.createComputePipelineAsync({ label: kernel.name, layout: pipelineLayout, compute: { module, entryPoint } });
     const compiled: Pipeline = {
-      shader, pipeline, layout, variants: new Map(), groups: new Map(),
-      ...(shader.combine ? { combine: entry('combine') } : {}),
+      shader, pipeline: null, ready: null, layout, variants: new Map(), groups: new Map(),
       ...(shader.scratch ? { scratch: this.createBuffer(Math.max(ELEMENT, shader.scratch * ELEMENT), STORAGE) } : {}),
     };
-    this.checks.track(this.device.popErrorScope().then(async (err) => {
-      if (!err) return;
-      compiled.error = compileError(kernel.name, shader.source, err.message, (await module.getCompilationInfo()).messages);
+    const failed = async (message: string): Promise<never> => {
+      compiled.error ??= compileError(kernel.name, shader.source, message, (await module.getCompilationInfo()).messages);
       throw compiled.error;
+    };
+    compiled.ready = Promise.all([entry('main'), shader.combine ? entry('combine') : null]).then(([main, combine]) => {
+      compiled.pipeline = main;
+      if (combine) compiled.combine = combine;
+      compiled.ready = null;
+    }, (e: unknown) => failed(e instanceof Error ? e.message : String(e)));
+    this.checks.track(compiled.ready);
+    this.checks.track(this.device.popErrorScope().then(async (err) => {
+      if (err) await failed(err.message);
     }));
     this.pipelines.set(key, compiled);
     this.stats.pipelines++;
@@ -295,8 +306,30 @@ export class WebGpuBackend implements Backend {
       if (k.error) throw k.error;
     }
     const group = this.bindGroup(k, inputs, outputs);
+    this.stats.launches++;
+    const pipeline = k;
+    if (pipeline.ready) {
+      // Its pipeline is still being compiled: what was recorded goes first, then this launch once
+      // the pipeline is made, and everything issued after it waits in order behind it.
+      this.flush();
+      const ready = pipeline.ready;
+      this.order.defer(async (scope) => {
+        await ready;
+        scope.run(() => this.dispatch(pipeline, group));
+      }, (e) => {
+        const error = asKilnError(e);
+        for (const o of outputs) o.poison = error;
+      });
+      return;
+    }
+    this.dispatch(pipeline, group);
+  }
+
+  /** Records a launch (and its combine pass) into the current compute pass. */
+  private dispatch(k: Pipeline, group: GPUBindGroup): void {
+    const dispatch = k.shader.dispatch!;
     const pass = this.computePass();
-    pass.setPipeline(k.pipeline);
+    pass.setPipeline(k.pipeline!);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(dispatch[0], dispatch[1], dispatch[2]);
     const combine = k.shader.combine;
@@ -304,7 +337,6 @@ export class WebGpuBackend implements Backend {
       pass.setPipeline(k.combine);
       pass.dispatchWorkgroups(combine.dispatch[0], combine.dispatch[1], combine.dispatch[2]);
     }
-    this.stats.launches++;
   }
 
   /**
