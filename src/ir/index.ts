@@ -10,3 +10,4 @@ export * from './verifier.js';
 export * from './evaluate.js';
 export * from './random-bits.js';
 export * from './ops/vjp-helpers.js';
+export * from './node-module.js';

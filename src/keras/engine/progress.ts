@@ -1,4 +1,5 @@
 import type { SingleBar } from 'cli-progress';
+import { importNodeModule } from '../../ir/index.js';
 
 /** Keras's `verbose`: 0 silent, 1 a progress bar (one line per epoch when not on a terminal), 2 one line per epoch. */
 export type Verbosity = 0 | 1 | 2 | 'auto';
@@ -55,7 +56,7 @@ export class ProgressDisplay {
   static async create(verbose: Verbosity, epochs: number | null): Promise<ProgressDisplay | null> {
     if (verbose === 0) return null;
     const out = stdout();
-    const live = (verbose === 1 || verbose === 'auto') && out?.isTTY ? await import('cli-progress') : null;
+    const live = (verbose === 1 || verbose === 'auto') && out?.isTTY ? await importNodeModule<typeof import('cli-progress')>('cli-progress') : null;
     return new ProgressDisplay(epochs ?? 1, live, out, epochs !== null);
   }
 

@@ -1,6 +1,7 @@
 import * as kiln from '../../api/index.js';
 import { KilnError, type DType, type TypedArray, type Variable } from '../../api/index.js';
 import type { Layer } from './layer.js';
+import { importNodeModule } from '../../ir/index.js';
 
 /**
  * Model weights in the safetensors format: an 8-byte little-endian header length, a JSON
@@ -20,10 +21,8 @@ interface HeaderEntry {
 type FsPromises = typeof import('node:fs/promises');
 
 async function fs(op: string): Promise<FsPromises> {
-  // A computed specifier keeps bundlers from pulling Node's fs into browser builds.
-  const specifier = ['node:fs', 'promises'].join('/');
   try {
-    return (await import(specifier)) as FsPromises;
+    return await importNodeModule<FsPromises>('node:fs/promises');
   } catch {
     throw new KilnError('needs Node.js file system access (node:fs), which this environment does not have', { op });
   }

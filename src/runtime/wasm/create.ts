@@ -1,3 +1,4 @@
+import { importNodeModule } from '../../ir/index.js';
 import { PAGE, WasmHeap } from './heap.js';
 import { ThreadPool } from './threads.js';
 import type { Delivery } from './worker-source.js';
@@ -11,7 +12,7 @@ async function hardwareThreads(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
   if (isNode) {
-    const os = await import('node:os');
+    const os = await importNodeModule<typeof import('node:os')>('node:os');
     return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   }
   return nav?.hardwareConcurrency ?? 1;

@@ -1,3 +1,4 @@
+import { importNodeModule } from '../../ir/index.js';
 import { browserWorkerSource, nodeWorkerSource, type Delivery } from './worker-source.js';
 
 /** A started worker, as the thread pool uses it. */
@@ -15,7 +16,7 @@ export interface WorkerHandle {
  * worker is a plain script whatever loaders or module type the parent runs with.
  */
 export async function spawnNodeWorkers(memory: WebAssembly.Memory, count: number, delivery: Delivery): Promise<WorkerHandle[]> {
-  const wt = await import('node:worker_threads');
+  const wt = await importNodeModule<typeof import('node:worker_threads')>('node:worker_threads');
   const source = nodeWorkerSource(delivery);
   return Promise.all(Array.from({ length: count }, (_, i) => new Promise<WorkerHandle>((resolve, reject) => {
     const { port1, port2 } = new wt.MessageChannel();

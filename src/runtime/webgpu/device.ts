@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { KilnError } from '../../ir/index.js';
+import { importNodeModule, KilnError } from '../../ir/index.js';
 
 /** What to do when no adapter is found: the one thing a user can act on. */
 export const NO_ADAPTER_HINT =
@@ -21,10 +21,9 @@ async function gpuEntry(): Promise<GPU> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
   if (!isNode()) throw new KilnError('WebGPU is not available here (no navigator.gpu); use a browser with WebGPU enabled, or another backend', { op: 'setBackend' });
-  const specifier = 'webgpu';
   let dawn: DawnModule;
   try {
-    dawn = (await import(/* @vite-ignore */ specifier)) as DawnModule;
+    dawn = await importNodeModule<DawnModule>('webgpu');
   } catch (e) {
     throw new KilnError(`the webgpu backend needs Dawn's Node binding, the npm package 'webgpu' (npm install webgpu): ${(e as Error).message}`, { op: 'setBackend' });
   }
