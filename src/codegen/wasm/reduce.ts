@@ -12,6 +12,8 @@ import { hasWideForm, wideScalar, wideVector } from './wide.js';
  * the epilogue is stored. Vectorized either along the innermost reduced dimension (four
  * partial accumulators, folded at the end: a sum over a row) or along the last output
  * dimension (four outputs at once: a sum over a column), whichever reads memory contiguously.
+ * A long sum over a column runs blocks of up to 32 outputs per walk of the reduced dims, so each
+ * step reads a whole run of the row rather than 16 bytes of it.
  */
 export type ReduceMode = 'inner' | 'outer' | 'none';
 
@@ -41,6 +43,22 @@ export function chooseMode(kernel: ReduceKernel, dag: Dag, body: DagNode): Reduc
   return 'none';
 }
 
+/** A reduction's output point: its emitter, accumulator and column index. */
+interface Lane { readonly e: ExprEmitter; readonly acc: Accumulator; readonly j: Local }
+
+/** Most groups of four outputs a column block holds (its accumulators stay in registers). */
+const MAX_BLOCK_GROUPS = 8;
+
+/** Column blocks pay where the reduced walk is long (a pooling window's few elements stay in groups of four). */
+const MIN_BLOCK_INNER = 8;
+
+/** Groups of four outputs per block in a column reduction ('outer' mode): a power of two, at most MAX_BLOCK_GROUPS. */
+export function columnBlockGroups(cols: number): number {
+  let g = 1;
+  while (g < MAX_BLOCK_GROUPS && 4 * (2 * g) <= cols) g *= 2;
+  return g;
+}
+
 /**
  * `run` computes output points [rs, re) × [cs, ce). For reductions with fewer outputs than
  * threads, `partial` folds inner rows [rs, re) of the first reduced dim for every output into a
@@ -52,7 +70,7 @@ export type ReduceVariant = 'run' | 'partial' | 'finish';
 /** Bytes per output of a partial result slot. */
 export const PARTIAL_SLOT = 16;
 
-export function renderReduce(kernel: ReduceKernel, variant: ReduceVariant = 'run'): { f: FuncBuilder; mode: ReduceMode; cost: number } {
+export function renderReduce(kernel: ReduceKernel, variant: ReduceVariant = 'run'): { f: FuncBuilder; mode: ReduceMode; cost: number; blockWidth: number } {
   const r = kernel.domain.length;
   const q = kernel.inner.length;
   const rank = r + q;
@@ -82,6 +100,8 @@ export function renderReduce(kernel: ReduceKernel, variant: ReduceVariant = 'run
   const innerRest = kernel.inner.slice(1).reduce((a, b) => a * b, 1);
   // The whole output for partial/finish; the launch's slice for run.
   const range = variant === 'run' ? undefined : { rs: () => f.i32Const(0), re: () => f.i32Const(rows) };
+  // Long reductions over a column walk the reduced dims once per block of outputs (run only: a partial is vectorized along the reduced dim).
+  const blockGroups = variant === 'run' && mode === 'outer' && innerRest * (kernel.inner[0] ?? 1) >= MIN_BLOCK_INNER ? columnBlockGroups(cols) : 1;
   const slot = (t: (() => void) | null) => () => {
     f.get(frame.scratch);
     if (t) { t(); f.get(frame.re).op('i32.mul').op('i32.add'); }
@@ -89,32 +109,31 @@ export function renderReduce(kernel: ReduceKernel, variant: ReduceVariant = 'run
   };
 
   forRows(frame, rowShape, (coords, row) => {
-    const dims: (Local | null)[] = [...coords, ...(r ? [j] : []), ...ks];
-    const e = new ExprEmitter(f, dag, frame.inputs, dims, vecDim);
+    const emitterFor = (jl: Local) => new ExprEmitter(f, dag, frame.inputs, [...coords, ...(r ? [jl] : []), ...ks], vecDim);
+    const e = emitterFor(j);
     f.get(row).i32Const(cols).op('i32.mul').set(base);
     e.materialize(0, mode !== 'none');
-    const at = () => f.get(base).get(j).op('i32.add');
+    const single: Lane = { e, acc, j };
 
     // A float sum of products multiplies in float64 (exact), as the cpu backend's JavaScript does.
     const wide = acc.takesWide && hasWideForm(body);
-    const update = (vector: boolean) => {
+    const update = ({ e, acc }: Lane, vector: boolean) => {
       if (wide && vector) { const [lo, hi] = wideVector(e, body); acc.updateVectorWide(lo, hi); } else if (wide) acc.updateScalar(() => wideScalar(e, body));
       else if (vector) acc.updateVector(() => e.vector(body));
       else acc.updateScalar(() => e.scalarAs(body, acc.valueType));
     };
 
-    /** The inner loop nest from dim t; `vector` is whether the innermost loop runs four lanes. */
-    const nest = (t: number, vectorPoint: boolean, innerVector: boolean): void => {
-      if (t === q) { update(vectorPoint); return; }
+    /** The inner loop nest from dim t for every lane of a block; `vector` is whether the innermost loop runs four lanes. */
+    const nest = (lanes: readonly Lane[], t: number, vectorPoint: boolean, innerVector: boolean): void => {
+      if (t === q) { for (const l of lanes) update(l, vectorPoint); return; }
       const k = ks[t]!;
       const extent = kernel.inner[t]!;
       const level = innerLevel(t);
       const loopBody = (vector: boolean) => () => {
-        e.pushScope();
-        e.materialize(level, vectorPoint || innerVector);
-        if (t === q - 1 && innerVector) update(vector);
-        else nest(t + 1, vectorPoint, innerVector);
-        e.popScope();
+        for (const l of lanes) { l.e.pushScope(); l.e.materialize(level, vectorPoint || innerVector); }
+        if (t === q - 1 && innerVector) for (const l of lanes) update(l, vector);
+        else nest(lanes, t + 1, vectorPoint, innerVector);
+        for (const l of lanes) l.e.popScope();
       };
       // A partial folds its own rows of the first reduced dim.
       const split = variant === 'partial' && t === 0;
@@ -126,36 +145,59 @@ export function renderReduce(kernel: ReduceKernel, variant: ReduceVariant = 'run
       forLoop(f, k, () => f.get(k), () => { f.get(k); end(); f.op('i32.lt_s'); }, 1, loopBody(false));
     };
 
-    const point = (vector: boolean) => () => {
-      e.pushScope();
-      e.materialize(1, vector || mode === 'inner');
+    /** One output point, or (`lanes` of several) a block of adjacent four-output groups sharing one walk of the reduced dims. */
+    const point = (vector: boolean, lanes: readonly Lane[] = [single]) => () => {
+      for (const l of lanes) {
+        if (l.j !== j) f.get(j).i32Const(4 * lanes.indexOf(l)).op('i32.add').set(l.j);
+        l.e.pushScope();
+        l.e.materialize(1, vector || mode === 'inner');
+      }
       if (variant === 'finish') {
         acc.loadPartial(slot(null));
         const t = f.local('i32', 'part');
         forLoop(f, t, () => f.i32Const(1), () => f.get(t).get(frame.rs).op('i32.lt_s'), 1, () => acc.combinePartial(slot(() => f.get(t))));
       } else {
-        if (vector) acc.startVector();
-        else acc.startScalar(variant === 'partial' ? () => f.get(frame.rs).i32Const(innerRest).op('i32.mul') : null);
+        for (const { acc } of lanes) {
+          if (vector) acc.startVector();
+          else acc.startScalar(variant === 'partial' ? () => f.get(frame.rs).i32Const(innerRest).op('i32.mul') : null);
+        }
         if (mode === 'inner' && !emptyInner) acc.startVector();
-        if (!emptyInner) nest(0, vector, mode === 'inner');
+        if (!emptyInner) nest(lanes, 0, vector, mode === 'inner');
         if (mode === 'inner' && !emptyInner) acc.foldVectorIntoScalar();
       }
       if (variant === 'partial') acc.storePartial(slot(null));
       else {
-        if (vector) e.acc = { scalar: null, vector: acc.vectorResult() };
-        else e.acc = { scalar: acc.scalarResult(), vector: null };
-        storeRoot(e, out, epilogue, at, vector);
+        for (const { e, acc, j } of lanes) {
+          if (vector) e.acc = { scalar: null, vector: acc.vectorResult() };
+          else e.acc = { scalar: acc.scalarResult(), vector: null };
+          storeRoot(e, out, epilogue, () => f.get(base).get(j).op('i32.add'), vector);
+        }
       }
-      e.popScope();
+      for (const l of lanes) l.e.popScope();
     };
 
     if (range) f.i32Const(0).set(j); else f.get(frame.cs).set(j);
     const colEnd = () => (range ? f.i32Const(cols) : f.get(frame.ce));
     if (mode === 'outer') {
+      // Several groups of four outputs per walk of the reduced dims: each step reads a longer
+      // contiguous run of the row, and the walk (strided by the row length) happens fewer times.
+      // Halving block widths follow, so a thread's slice of columns still runs in blocks.
+      const lanes: Lane[] = [single];
+      for (let groups = blockGroups; groups > 1; groups >>= 1) {
+        while (lanes.length < groups) {
+          const jl = f.local('i32', `j${lanes.length}`);
+          const eg = emitterFor(jl);
+          eg.materialize(0, true);
+          lanes.push({ e: eg, acc: new Accumulator(f, kernel.op, kernel.body.dtype, emptyInner), j: jl });
+        }
+        const width = 4 * groups;
+        f.comment(`${width} outputs at a time`);
+        forLoop(f, j, () => f.get(j), () => { f.get(j).i32Const(width).op('i32.add'); colEnd(); f.op('i32.le_s'); }, width, point(true, lanes.slice(0, groups)));
+      }
       f.comment('four outputs at a time');
       forLoop(f, j, () => f.get(j), () => { f.get(j).i32Const(4).op('i32.add'); colEnd(); f.op('i32.le_s'); }, 4, point(true));
     }
     forLoop(f, j, () => f.get(j), () => { f.get(j); colEnd(); f.op('i32.lt_s'); }, 1, point(false));
   }, range);
-  return { f, mode, cost: dag.cost };
+  return { f, mode, cost: dag.cost, blockWidth: 4 * blockGroups };
 }

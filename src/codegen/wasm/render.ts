@@ -99,8 +99,10 @@ export function renderWasm(kernel: Kernel, options: WasmRenderOptions): WasmKern
         extra.push(renderReduce(k, 'partial').f, renderReduce(k, 'finish').f);
         split = { extent: k.inner[0]!, slotBytes: outSize * PARTIAL_SLOT };
       }
-      how = `reduce ${k.op}, ${r.mode === 'none' ? 'scalar' : r.mode === 'inner' ? '4 lanes along the reduced dim' : '4 outputs at a time'}`;
+      how = `reduce ${k.op}, ${r.mode === 'none' ? 'scalar' : r.mode === 'inner' ? '4 lanes along the reduced dim' : r.blockWidth > 4 ? `${r.blockWidth} outputs at a time (column blocks)` : '4 outputs at a time'}`;
       if (r.mode !== 'outer') colAlign = 1;
+      // Whole blocks per thread where there are columns enough for many threads; else groups of four.
+      else if (cols >= 8 * r.blockWidth) colAlign = r.blockWidth;
     }
   }
   const header = `${kernel.name}: ${kernel.kind} over [${kernel.domain.join(', ')}]${kernel.kind === 'reduce' ? ` ${kernel.op} over [${kernel.inner.join(', ')}]` : ''}; ${how}; rows ${rows} × cols ${cols}`;
