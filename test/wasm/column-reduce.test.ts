@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as kiln from '../../src/index.js';
 import { evaluateGraph, Graph, type HostTensor, type Value } from '../../src/ir/index.js';
-import type { CompiledKernel } from '../../src/runtime/backend.js';
-import type { WasmBackend } from '../../src/runtime/wasm/index.js';
-import { currentBackend } from '../../src/trace/index.js';
 import { expectClose } from '../ops/close.js';
 import { mulberry32 } from '../ops/reference-cases.js';
+import { watchWasmKernels } from './kernel-watch.js';
 
 /**
  * Reductions over an outer axis with contiguous outputs (a bias gradient: sum over [R, C] along
@@ -64,24 +62,8 @@ const COLS = [1, 3, 4, 5, 31, 32, 33, 100];
 const ROWS = [9, 5000];
 
 describe('wasm column reductions (reduced axis outer, outputs contiguous)', () => {
-  let backend: WasmBackend;
-  let compile: WasmBackend['compile'];
-  const headers: string[] = [];
-  beforeAll(async () => {
-    await kiln.setBackend('wasm');
-    backend = currentBackend() as WasmBackend;
-    compile = backend.compile;
-    backend.compile = (k) => {
-      const c: CompiledKernel = compile.call(backend, k);
-      headers.push(c.source.split('\n')[0]!);
-      return c;
-    };
-  });
-  afterAll(async () => {
-    backend.compile = compile;
-    backend.useThreads = true;
-    await kiln.setBackend('cpu');
-  });
+  const watch = watchWasmKernels();
+  const headers = watch.headers;
 
   const cases = FORMS.flatMap((form) => ROWS.flatMap((rows) => COLS.map((cols) => [form.note, rows, cols, form] as const)));
   it.each(cases)('%s over [%i, %i]', (_note, rows, cols, form) => {
@@ -93,7 +75,7 @@ describe('wasm column reductions (reduced axis outer, outputs contiguous)', () =
     const fn = kiln.compile((a: kiln.Tensor, b: kiln.Tensor) => form.kiln(a, b, rows));
     headers.length = 0;
     for (const threads of [false, true]) {
-      backend.useThreads = threads;
+      watch.backend.useThreads = threads;
       const out = fn(tensorOf(x), tensorOf(y));
       expect(out.shape).toEqual([cols]);
       const bound = Array.from(expected).reduce((m, v) => Math.max(m, Math.abs(v)), 1);
@@ -136,14 +118,14 @@ describe('wasm column reductions (reduced axis outer, outputs contiguous)', () =
     const x = draw([86528, 32], 9);
     const fn = kiln.compile((a: kiln.Tensor) => kiln.sum(a, 0));
     headers.length = 0;
-    backend.useThreads = false;
+    watch.backend.useThreads = false;
     const single = Array.from(fn(tensorOf(x)).dataSync());
     expect(headers.some((h) => h.includes('32 outputs at a time (column blocks)'))).toBe(true);
-    backend.useThreads = true;
-    const threaded = backend.launches.threaded;
+    watch.backend.useThreads = true;
+    const threaded = watch.backend.launches.threaded;
     const out = Array.from(fn(tensorOf(x)).dataSync());
     expect(out).toEqual(single);
-    if (backend.threads > 1) expect(backend.launches.threaded).toBeGreaterThan(threaded);
+    if (watch.backend.threads > 1) expect(watch.backend.launches.threaded).toBeGreaterThan(threaded);
     const g = new Graph('ref');
     g.outputs = [g.add('sum', [g.parameter(x.type)], { axes: [0] })];
     expectClose(out, evaluateGraph(g, [x])[0]!.data, 1e-5, 'sum over 86528 rows', 1e-5);

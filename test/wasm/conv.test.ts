@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as kiln from '../../src/index.js';
 import { evaluateGraph, Graph, type HostTensor } from '../../src/ir/index.js';
-import type { CompiledKernel } from '../../src/runtime/backend.js';
-import type { WasmBackend } from '../../src/runtime/wasm/index.js';
-import { applyOp, currentBackend } from '../../src/trace/index.js';
+import { applyOp } from '../../src/trace/index.js';
 import { expectClose } from '../ops/close.js';
 import { mulberry32 } from '../ops/reference-cases.js';
+import { watchWasmKernels } from './kernel-watch.js';
 
 /**
  * The wasm window-product template (src/codegen/wasm/conv.ts): conv2d and its two gradients
@@ -70,24 +69,8 @@ function expectNear(actual: ArrayLike<number>, expected: ArrayLike<number>, what
 }
 
 describe('wasm window products (conv2d and its gradients)', () => {
-  let backend: WasmBackend;
-  let compile: WasmBackend['compile'];
-  const headers: string[] = [];
-  beforeAll(async () => {
-    await kiln.setBackend('wasm');
-    backend = currentBackend() as WasmBackend;
-    compile = backend.compile;
-    backend.compile = (k) => {
-      const c: CompiledKernel = compile.call(backend, k);
-      headers.push(c.source.split('\n')[0]!);
-      return c;
-    };
-  });
-  afterAll(async () => {
-    backend.compile = compile;
-    backend.useThreads = true;
-    await kiln.setBackend('cpu');
-  });
+  const watch = watchWasmKernels();
+  const headers = watch.headers;
   const templated = (op: string) => headers.some((h) => h.includes(op) && h.includes('window product'));
 
   describe.each(CASES.map((c) => [c.note, c] as const))('%s', (_note, c) => {
@@ -95,7 +78,7 @@ describe('wasm window products (conv2d and its gradients)', () => {
     const x = draw(c.x, 1), f = draw(c.f, 2), dy = draw(outShape(c), 3);
 
     it.each([[true], [false]])('conv2d (threads %s)', (threads) => {
-      backend.useThreads = threads;
+      watch.backend.useThreads = threads;
       headers.length = 0;
       const expected = reference('conv2d', [x, f], attrs);
       const y = kiln.compile((a: kiln.Tensor, b: kiln.Tensor) => applyOp('conv2d', [a, b], attrs))(tensorOf(x), tensorOf(f));
@@ -105,7 +88,7 @@ describe('wasm window products (conv2d and its gradients)', () => {
     });
 
     it('conv2d + bias + relu, and a factor along the width (fused epilogues)', () => {
-      backend.useThreads = true;
+      watch.backend.useThreads = true;
       headers.length = 0;
       const bias = draw([c.f[3]!], 4);
       const OW = outShape(c)[2]!;
@@ -127,21 +110,21 @@ describe('wasm window products (conv2d and its gradients)', () => {
     });
 
     it.each([[true], [false]])('conv2dBackpropFilter (threads %s)', (threads) => {
-      backend.useThreads = threads;
+      watch.backend.useThreads = threads;
       headers.length = 0;
       const fattrs = { ...attrs, filterShape: c.f };
       const expected = reference('conv2dBackpropFilter', [x, dy], fattrs);
-      const splits = backend.launches.splitReductions;
+      const splits = watch.backend.launches.splitReductions;
       const y = kiln.compile((a: kiln.Tensor, b: kiln.Tensor) => applyOp('conv2dBackpropFilter', [a, b], fattrs))(tensorOf(x), tensorOf(dy));
       expectNear(y.dataSync(), expected.data, 'conv2dBackpropFilter');
       expect(templated('conv2dBackpropFilter')).toBe(true);
       const split = headers.some((h) => h.includes('threads split k'));
       expect(split).toBe(c.note.includes('split'));
-      if (split) expect(backend.launches.splitReductions > splits).toBe(threads && backend.threads > 1);
+      if (split) expect(watch.backend.launches.splitReductions > splits).toBe(threads && watch.backend.threads > 1);
     });
 
     it('conv2dBackpropInput', () => {
-      backend.useThreads = true;
+      watch.backend.useThreads = true;
       headers.length = 0;
       const iattrs = { ...attrs, inputShape: c.x };
       const expected = reference('conv2dBackpropInput', [dy, f], iattrs);
@@ -153,7 +136,7 @@ describe('wasm window products (conv2d and its gradients)', () => {
   });
 
   it('a split filter gradient with a fused epilogue', () => {
-    backend.useThreads = true;
+    watch.backend.useThreads = true;
     headers.length = 0;
     const c = CASES.at(-1)!;
     const attrs = { strides: c.strides, pads: pads(c), dilations: [1, 1], filterShape: c.f };
@@ -171,9 +154,9 @@ describe('wasm window products (conv2d and its gradients)', () => {
     const attrs = { strides: c.strides, pads: pads(c), dilations: [1, 1], filterShape: c.f };
     const x = tensorOf(draw(c.x, 6)), dy = tensorOf(draw(outShape(c), 7));
     const fn = kiln.compile((a: kiln.Tensor, b: kiln.Tensor) => applyOp('conv2dBackpropFilter', [a, b], attrs));
-    backend.useThreads = false;
+    watch.backend.useThreads = false;
     const single = Array.from(fn(x, dy).dataSync());
-    backend.useThreads = true;
+    watch.backend.useThreads = true;
     expect(Array.from(fn(x, dy).dataSync())).toEqual(single);
   });
 });

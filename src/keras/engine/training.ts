@@ -1,9 +1,9 @@
 import * as kiln from '../../api/index.js';
 import { KilnError, Tensor } from '../../api/index.js';
 import { Callback, CallbackList, type CallbackHooks, type History, type Logs } from '../callbacks/index.js';
-import { asList, DatasetBatches, disposeBatch, sampleCount, splitLast, TensorBatches, type BatchSource } from './data-adapter.js';
+import { asList, DatasetBatches, disposeBatch, sampleCount, splitLast, TensorBatches, type Batch, type BatchSource } from './data-adapter.js';
 import { checkData } from './input-checks.js';
-import type { BatchData, Model, ModelIO, StepLogs } from './model.js';
+import type { BatchData, Model, ModelIO, StepData, StepLogs } from './model.js';
 import { ProgressDisplay, type Verbosity } from './progress.js';
 
 /** Data given as (x, y[, sampleWeight]) tensors, or as a dataset of such batches. */
@@ -116,18 +116,27 @@ async function validationSource(model: Model, options: FitOptions, batchSize: nu
   return new TensorBatches(vx, vy, vw, options.validationBatchSize ?? batchSize);
 }
 
+/** What a loop over batches does around each step. */
+interface StepHooks {
+  /** Whether begin/end are wanted (they make every step's logs be read back). */
+  readonly batchHooks: boolean;
+  begin(step: number): Promise<void>;
+  end(step: number, logs: Logs): Promise<void>;
+  /** Checked after each step (fit's model.stopTraining). */
+  stop?(): boolean;
+}
+
 /**
- * One epoch of compiled train steps; returns the last step's logs (the metrics accumulate over
- * the epoch, so they are the epoch's). A step's logs are read back only for batch callbacks or
- * a progress redraw.
+ * Runs a compiled step over the batches; returns the last step's logs, read back (the metrics
+ * accumulate over the loop, so they are the loop's), and the number of steps. A step's logs are
+ * read back only for batch hooks or a progress redraw.
  */
-async function trainEpoch(model: Model, source: BatchSource, shuffle: boolean, callbacks: CallbackList, batchHooks: boolean, progress: ProgressDisplay | null): Promise<{ logs: Logs; steps: number }> {
-  const step = model.makeTrainFunction();
+async function runSteps(step: (data: StepData) => StepLogs, batches: Iterable<Batch>, hooks: StepHooks, progress: ProgressDisplay | null): Promise<{ logs: Logs; steps: number }> {
   let last: StepLogs | null = null;
   let steps = 0;
   try {
-    for (const batch of source.epoch(shuffle)) {
-      if (batchHooks) await callbacks.onTrainBatchBegin(steps);
+    for (const batch of batches) {
+      if (hooks.batchHooks) await hooks.begin(steps);
       let logs: StepLogs;
       try {
         logs = step(batch.data);
@@ -137,16 +146,26 @@ async function trainEpoch(model: Model, source: BatchSource, shuffle: boolean, c
       if (last) kiln.dispose(last);
       last = logs;
       const wanted = progress?.wantsBatchLogs(steps) ?? false;
-      const read = batchHooks || wanted ? await readLogs(logs) : null;
+      const read = hooks.batchHooks || wanted ? await readLogs(logs) : null;
       progress?.batch(steps, wanted ? read : null);
-      if (batchHooks) await callbacks.onTrainBatchEnd(steps, read ?? {});
+      if (hooks.batchHooks) await hooks.end(steps, read ?? {});
       steps++;
-      if (model.stopTraining) break;
+      if (hooks.stop?.()) break;
     }
     return { logs: last ? await readLogs(last) : {}, steps };
   } finally {
     if (last) kiln.dispose(last);
   }
+}
+
+/** One epoch of compiled train steps. */
+function trainEpoch(model: Model, source: BatchSource, shuffle: boolean, callbacks: CallbackList, batchHooks: boolean, progress: ProgressDisplay | null): Promise<{ logs: Logs; steps: number }> {
+  return runSteps(model.makeTrainFunction(), source.epoch(shuffle), {
+    batchHooks,
+    begin: (i) => callbacks.onTrainBatchBegin(i),
+    end: (i, logs) => callbacks.onTrainBatchEnd(i, logs),
+    stop: () => model.stopTraining,
+  }, progress);
 }
 
 /** Keras's fit: epochs of compiled train steps, validation, callbacks and progress; returns the History. */
@@ -188,37 +207,23 @@ export async function fitModel(model: Model, x: DataArg, yOrOptions: ModelIO | F
 
 /** Runs the compiled test step over every batch; the logs after the last one. */
 async function runEvaluation(model: Model, source: BatchSource, callbacks: CallbackList | null, testBatchHooks = false, progress: ProgressDisplay | null = null): Promise<Logs> {
-  const step = model.makeTestFunction();
   model.resetMetrics();
   await callbacks?.onTestBegin();
   progress?.epochBegin(0, source.steps);
-  let last: StepLogs | null = null;
-  let i = 0;
+  let run: { logs: Logs; steps: number };
   try {
-    for (const batch of source.epoch(false)) {
-      if (testBatchHooks) await callbacks?.onTestBatchBegin(i);
-      let logs: StepLogs;
-      try {
-        logs = step(batch.data);
-      } finally {
-        disposeBatch(batch);
-      }
-      if (last) kiln.dispose(last);
-      last = logs;
-      const wanted = progress?.wantsBatchLogs(i) ?? false;
-      const read = testBatchHooks || wanted ? await readLogs(logs) : null;
-      progress?.batch(i, wanted ? read : null);
-      if (testBatchHooks) await callbacks?.onTestBatchEnd(i, read ?? {});
-      i++;
-    }
-  } finally {
-    if (!last) progress?.close();
+    run = await runSteps(model.makeTestFunction(), source.epoch(false), {
+      batchHooks: testBatchHooks && callbacks !== null,
+      begin: (i) => callbacks!.onTestBatchBegin(i),
+      end: (i, logs) => callbacks!.onTestBatchEnd(i, logs),
+    }, progress);
+  } catch (e) {
+    progress?.close();
+    throw e;
   }
-  const result = last ? await readLogs(last) : {};
-  if (last) kiln.dispose(last);
-  progress?.epochEnd(0, i, result);
-  await callbacks?.onTestEnd(result);
-  return result;
+  progress?.epochEnd(0, run.steps, run.logs);
+  await callbacks?.onTestEnd(run.logs);
+  return run.logs;
 }
 
 /** Keras's evaluate: the loss and metrics over the data, as numbers. */
