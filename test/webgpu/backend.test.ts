@@ -4,22 +4,10 @@ import type { Kernel } from '../../src/codegen/index.js';
 import { createWebGpuBackend, WgslCompileError } from '../../src/runtime/webgpu/index.js';
 import { applyOp } from '../../src/trace/index.js';
 import { expectClose } from '../ops/close.js';
-import { describeWebGpu, webgpu } from './webgpu-env.js';
+import { describeWebGpu, onBoth, webgpu } from './webgpu-env.js';
 
 /** The webgpu backend's own behaviour: random bits, training, submission, errors, limits. */
 
-/** Runs `fn` on cpu and on webgpu, returning both results' values. */
-async function onBoth(fn: () => kiln.Tensor | kiln.Tensor[]): Promise<{ cpu: Float32Array[]; gpu: Float32Array[] }> {
-  const values = async (backend: 'cpu' | 'webgpu') => {
-    await kiln.setBackend(backend);
-    const out = fn();
-    const list = Array.isArray(out) ? out : [out];
-    return Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
-  };
-  const cpu = await values('cpu');
-  const gpu = await values('webgpu');
-  return { cpu, gpu };
-}
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as kiln from '../../src/index.js';
 import { expectClose } from '../ops/close.js';
-import { describeWebGpu, webgpu } from './webgpu-env.js';
+import { describeWebGpu, onBoth, webgpu } from './webgpu-env.js';
 
 /**
  * The WGSL templates that only some shapes reach: the streamed matrix product (vec4 and scalar
@@ -10,17 +10,6 @@ import { describeWebGpu, webgpu } from './webgpu-env.js';
  * agree.
  */
 
-async function onBoth(fn: () => kiln.Tensor | kiln.Tensor[]): Promise<{ cpu: Float32Array[]; gpu: Float32Array[] }> {
-  const values = async (backend: 'cpu' | 'webgpu') => {
-    await kiln.setBackend(backend);
-    const out = fn();
-    const list = Array.isArray(out) ? out : [out];
-    return Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
-  };
-  const cpu = await values('cpu');
-  const gpu = await values('webgpu');
-  return { cpu, gpu };
-}
 
 /** Values in [-1, 1) from a small linear congruential sequence, the same on every run. */
 function values(n: number, seed: number): Float32Array {

@@ -1,4 +1,5 @@
 import { describe, it } from 'vitest';
+import * as kiln from '../../src/index.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/runtime/webgpu/index.js';
 import { registerBackend } from '../../src/trace/index.js';
 
@@ -39,4 +40,17 @@ export function describeWebGpu(name: string, body: () => void): void {
     console.warn(`kiln: skipping '${name}': ${SETUP_HINT}`);
     describe.skip(`${name} [skipped: ${SETUP_HINT}]`, body);
   }
+}
+
+/** Runs `fn` on cpu and on webgpu, returning both results' values. */
+export async function onBoth(fn: () => kiln.Tensor | kiln.Tensor[]): Promise<{ cpu: Float32Array[]; gpu: Float32Array[] }> {
+  const values = async (backend: 'cpu' | 'webgpu') => {
+    await kiln.setBackend(backend);
+    const out = fn();
+    const list = Array.isArray(out) ? out : [out];
+    return Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
+  };
+  const cpu = await values('cpu');
+  const gpu = await values('webgpu');
+  return { cpu, gpu };
 }
