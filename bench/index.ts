@@ -28,6 +28,7 @@ import * as kiln from '../src/index.js';
 import { maxRelativeError, measure, relativeError, type Impl, type Timing, type TimingOptions } from './harness.js';
 import { B_SIZE, chainData, float32RunningSum, handChain, handMatmul, jaxChain, jaxMatmul, kilnChain, kilnMatmul, matmulData, MATMUL_FLOPS, N, tfChain, tfMatmul } from './kernels.js';
 import { jaxMlp, kilnMlp, mlpData, tfMlp } from './mlp.js';
+import { benchArgs, nameList } from './args.js';
 import { dispatches, installWebGpu, startPeers, type Peers } from './peers.js';
 import { parseMnistOptions, runMnist } from './mnist.js';
 
@@ -42,35 +43,17 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  let only = new Set<Workload>(WORKLOADS);
-  // kiln's default backend; --backend cpu for the readable JavaScript one.
-  let backend = 'wasm';
-  let quick = false;
-  let clock: 'wall' | 'cpu' = process.env.BENCH_CLOCK === 'cpu' ? 'cpu' : 'wall';
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => {
-      const eq = arg.indexOf('=');
-      if (eq >= 0) return arg.slice(eq + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${arg} needs a value`);
-      return next;
-    };
-    const is = (name: string) => arg === name || arg.startsWith(`${name}=`);
-    if (arg === '--quick') quick = true;
-    else if (is('--only')) {
-      const names = value().split(',').map((s) => s.trim()).filter(Boolean);
-      const bad = names.filter((n) => !(WORKLOADS as readonly string[]).includes(n));
-      if (bad.length) throw new Error(`--only: unknown ${bad.join(', ')}; choose from ${WORKLOADS.join(', ')}`);
-      only = new Set(names as Workload[]);
-    } else if (is('--backend')) backend = value();
-    else if (is('--clock')) {
-      const c = value();
-      if (c !== 'wall' && c !== 'cpu') throw new Error(`--clock: wall or cpu, got ${c}`);
-      clock = c;
-    } else throw new Error(`unknown option ${arg}; usage: npm run bench -- [--only ${WORKLOADS.join(',')}] [--backend cpu|wasm|webgpu] [--quick] [--clock wall|cpu]`);
-  }
-  return { only, backend, quick, clock };
+  const usage = `npm run bench -- [--only ${WORKLOADS.join(',')}] [--backend wasm|cpu|webgpu] [--quick] [--clock wall|cpu]`;
+  const v = benchArgs(argv, usage);
+  const clock = v.clock ?? (process.env.BENCH_CLOCK === 'cpu' ? 'cpu' : 'wall');
+  if (clock !== 'wall' && clock !== 'cpu') throw new Error(`--clock: wall or cpu, got ${clock}`);
+  return {
+    only: new Set(v.only === undefined ? WORKLOADS : nameList('only', v.only, WORKLOADS)),
+    // kiln's default backend; --backend cpu for the readable JavaScript one.
+    backend: v.backend ?? 'wasm',
+    quick: v.quick,
+    clock,
+  };
 }
 
 const log = (line: string) => console.log(line);

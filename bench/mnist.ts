@@ -26,6 +26,7 @@
 import * as os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import * as kiln from '../src/index.js';
+import { benchArgs, nameList, positive } from './args.js';
 import { keras } from '../src/index.js';
 import { median, uniform } from './harness.js';
 import { startPeers, tf, useTf, type Peers } from './peers.js';
@@ -95,39 +96,18 @@ export interface MnistOptions {
 }
 
 export function parseMnistOptions(argv: readonly string[]): MnistOptions {
-  let quick = false, plain = false, noSubset = false, batch = 32, epochs: number | undefined, peerEpochs = 3;
-  let models: ModelName[] = [...MODELS], impls: ImplName[] = [...IMPLS];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => {
-      const eq = arg.indexOf('=');
-      if (eq >= 0) return arg.slice(eq + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${arg} needs a value`);
-      return next;
-    };
-    const list = <T extends string>(all: readonly T[]): T[] => {
-      const names = value().split(',').map((s) => s.trim()).filter(Boolean);
-      const bad = names.filter((n) => !(all as readonly string[]).includes(n));
-      if (bad.length) throw new Error(`${arg}: unknown ${bad.join(', ')}; choose from ${all.join(', ')}`);
-      return names as T[];
-    };
-    if (arg === '--quick') quick = true;
-    else if (arg === '--plain') plain = true;
-    else if (arg === '--no-subset') noSubset = true;
-    else if (arg.startsWith('--models')) models = list(MODELS);
-    else if (arg.startsWith('--impls')) impls = list(IMPLS);
-    else if (arg.startsWith('--epochs')) epochs = Number(value());
-    else if (arg.startsWith('--peer-epochs')) peerEpochs = Number(value());
-    else if (arg.startsWith('--batch')) batch = Number(value());
-    else if (arg.startsWith('--clock')) value(); // both clocks are reported
-    else if (arg.startsWith('--only') || arg.startsWith('--backend')) value(); // the main bench's options
-    else throw new Error(`unknown option ${arg}; usage: bench/mnist.ts [--quick] [--plain] [--models mlp,cnn] [--impls ${IMPLS.join(',')}] [--epochs N] [--peer-epochs 3] [--batch 32] [--no-subset]`);
-  }
-  if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`--epochs must be a positive integer, got ${epochs}`);
-  if (!(Number.isInteger(batch) && batch >= 1)) throw new Error(`--batch must be a positive integer, got ${batch}`);
-  if (!(Number.isInteger(peerEpochs) && peerEpochs >= 1)) throw new Error(`--peer-epochs must be a positive integer, got ${peerEpochs}`);
-  return { quick, plain, noSubset, models, impls, ...(epochs === undefined ? {} : { epochs }), peerEpochs, batch };
+  const usage = `bench/mnist.ts [--quick] [--plain] [--models mlp,cnn] [--impls ${IMPLS.join(',')}] [--epochs N] [--peer-epochs 3] [--batch 32] [--no-subset]`;
+  const v = benchArgs(argv, usage);
+  return {
+    quick: v.quick,
+    plain: v.plain,
+    noSubset: v['no-subset'],
+    models: v.models === undefined ? [...MODELS] : nameList('models', v.models, MODELS),
+    impls: v.impls === undefined ? [...IMPLS] : nameList('impls', v.impls, IMPLS),
+    ...(v.epochs === undefined ? {} : { epochs: positive('epochs', v.epochs) }),
+    peerEpochs: v['peer-epochs'] === undefined ? 3 : positive('peer-epochs', v['peer-epochs']),
+    batch: v.batch === undefined ? 32 : positive('batch', v.batch),
+  };
 }
 
 /** The digits as host arrays, shared by every implementation. */
