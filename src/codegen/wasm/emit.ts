@@ -4,6 +4,7 @@ import type { Dag, DagNode, ScalarType } from './dag.js';
 import { convert, emitScalarOp, operandType } from './scalar-ops.js';
 import { VectorMath } from './math.js';
 import { emitVectorOp, emitVectorWhere } from './vector-ops.js';
+import { laneStride } from './lane-stride.js';
 
 /**
  * Emits the values of DAG nodes as scalar or four-lane vector code. Nodes used by deeper loops
@@ -11,7 +12,8 @@ import { emitVectorOp, emitVectorWhere } from './vector-ops.js';
  * more than once are kept in a local at first use. Each loop body opens a scope, so a local is
  * only reused where the code that set it dominates. Loads read buffer `ptr + at·size`: in
  * vector code as one v128 load where `at` steps by 1 along the vectorized dimension, as four
- * lane loads where it steps by another constant, and as a gather otherwise.
+ * lane loads where it steps by another constant (only its lane-varying part need be affine),
+ * and as a gather otherwise.
  */
 export interface BufferRef {
   readonly ptr: Local;
@@ -206,7 +208,7 @@ export class ExprEmitter {
     const buf = this.inputs[n.value]!;
     const at = n.args[0]!;
     const shift = sizeShift(buf.dtype);
-    const step = at.affine ? at.affine.coef[this.vecDim]! : null;
+    const step = at.affine ? at.affine.coef[this.vecDim]! : laneStride(at);
     const scalarLoad = buf.dtype === 'float32' ? 'f32.load' : buf.dtype === 'int32' ? 'i32.load' : 'i32.load8_u';
     const replace = buf.dtype === 'float32' ? 'f32x4.replace_lane' : 'i32x4.replace_lane';
     const address = () => {

@@ -6,6 +6,7 @@ import { matchWindowProduct, renderWindowProduct } from './conv.js';
 import { matchMatmul, renderMatmul } from './matmul.js';
 import { normalizeKernel } from './normalize.js';
 import { PARTIAL_SLOT, renderReduce } from './reduce.js';
+import { singleSumAsMap } from './single-sum.js';
 
 /** Reductions to at most this many outputs, over at least this many elements each, can split their reduced dim across threads. */
 const MAX_SPLIT_OUTPUTS = 256;
@@ -48,7 +49,8 @@ export interface WasmRenderOptions {
 }
 
 export function renderWasm(kernel: Kernel, options: WasmRenderOptions): WasmKernel {
-  const k = normalizeKernel(kernel);
+  const normalized = normalizeKernel(kernel);
+  const k = singleSumAsMap(normalized) ?? normalized;
   const outSize = kernel.outputs[0]?.size ?? 0;
   const shape = k.domain.length ? k.domain : [1];
   let f: FuncBuilder;
@@ -65,7 +67,7 @@ export function renderWasm(kernel: Kernel, options: WasmRenderOptions): WasmKern
     const m = renderMap(k);
     f = m.f;
     work = outSize * m.cost;
-    how = m.vectorized ? 'map, 4 lanes' : 'map, scalar';
+    how = `${k === normalized ? 'map' : 'map of a one-element sum'}, ${m.vectorized ? '4 lanes' : 'scalar'}`;
   } else {
     const inner = k.inner.reduce((a, b) => a * b, 1);
     work = outSize * Math.max(inner, 1);
