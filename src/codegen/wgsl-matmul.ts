@@ -71,12 +71,14 @@ export function readsInput(e: Expr, i: number): boolean {
  * adds its products in k order, as the tiled template and the js renderer do. Null for empty
  * products and grids beyond the dispatch limits.
  */
-function renderStreamed(kernel: ReduceKernel, c: Contraction, options: WgslOptions, max: number): WgslShader | null {
+/** A matrix product kernel's sizes: rank r domain [...batch, m, n], each output summing k products. */
+function productDims(kernel: ReduceKernel): { r: number; m: number; n: number; k: number; batch: number[] } {
   const r = kernel.domain.length;
-  const m = kernel.domain[r - 2]!;
-  const n = kernel.domain[r - 1]!;
-  const k = kernel.inner[0]!;
-  const batch = kernel.domain.slice(0, r - 2);
+  return { r, m: kernel.domain[r - 2]!, n: kernel.domain[r - 1]!, k: kernel.inner[0]!, batch: kernel.domain.slice(0, r - 2) };
+}
+
+function renderStreamed(kernel: ReduceKernel, c: Contraction, options: WgslOptions, max: number): WgslShader | null {
+  const { r, m, n, k, batch } = productDims(kernel);
   if (m === 0 || n === 0 || sizeOf(batch) === 0) return null;
   const aliases = options.aliases ?? new Map<number, number>();
   // V moves with the output column (lanes along columns) or with the row; read as vec4s where
@@ -174,11 +176,7 @@ function renderStreamed(kernel: ReduceKernel, c: Contraction, options: WgslOptio
  * past the edges); each output sums its products in k order, as the js renderer does.
  */
 function renderTiled(kernel: ReduceKernel, c: Contraction, options: WgslOptions, max: number): WgslShader | null {
-  const r = kernel.domain.length;
-  const m = kernel.domain[r - 2]!;
-  const n = kernel.domain[r - 1]!;
-  const k = kernel.inner[0]!;
-  const batch = kernel.domain.slice(0, r - 2);
+  const { r, m, n, k, batch } = productDims(kernel);
   const dispatch: [number, number, number] = [Math.ceil(n / BLOCK), Math.ceil(m / BLOCK), sizeOf(batch)];
   if (dispatch.some((d) => d > max)) return null;
   const { decls, bindings, input } = bindingsOf(kernel, options);
